@@ -1,0 +1,103 @@
+// swift-tools-version:6.1
+//
+// Biomatch: biometric template matching for payment systems.
+//
+// Target roles (lowest layer first; every target depends downward only):
+//
+//   system   CBLAS, COpenCV      – pkg-config shims over Debian's libblas-dev and
+//                                  libopencv-dev; headers and link flags only.
+//   hidden   CBiomatchBridge     – the one C++ target: OpenCV behind a plain C API
+//                                  (`bmcv_*`). Nothing above it sees C++.
+//   exported BiomatchKernels     – SIMD/CBLAS scoring kernels; unsafe pointers stay here.
+//   exported BiomatchEvaluation  – ISO/IEC 19795-1 figures (EER, FNMR@FMR, FTA) and
+//                                  threshold calibration from impostor scores.
+//   exported BiomatchFace        – decode → detect (YuNet) → align → embed (SFace) →
+//                                  quality → FaceTemplate, and FMR-calibrated comparison.
+//   tool     biomatch            – the command-line tool.
+//
+// No target uses unsafeFlags, so the package stays usable as a dependency.
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Biomatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "BiomatchKernels", targets: ["BiomatchKernels"]),
+        .library(name: "BiomatchEvaluation", targets: ["BiomatchEvaluation"]),
+        .library(name: "BiomatchFace", targets: ["BiomatchFace"]),
+        .executable(name: "biomatch", targets: ["biomatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: system libraries (headers and link flags through pkg-config)
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "blas",
+            providers: [.apt(["libblas-dev", "libopenblas0"])]
+        ),
+        .systemLibrary(
+            name: "COpenCV",
+            pkgConfig: "opencv4",
+            providers: [.apt(["libopencv-dev"])]
+        ),
+
+        // MARK: hidden C++ bridge
+        .target(
+            name: "CBiomatchBridge",
+            dependencies: ["COpenCV"],
+            cxxSettings: [.define("NDEBUG", .when(configuration: .release))]
+        ),
+
+        // MARK: exported Swift modules
+        .target(
+            name: "BiomatchKernels",
+            dependencies: ["CBLAS"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "BiomatchEvaluation",
+            dependencies: ["BiomatchKernels"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "BiomatchFace",
+            dependencies: [
+                "BiomatchKernels",
+                "BiomatchEvaluation",
+                "CBiomatchBridge",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: tool
+        .executableTarget(
+            name: "biomatch",
+            dependencies: [
+                "BiomatchFace",
+                "BiomatchEvaluation",
+                "BiomatchKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: tests (mirror Sources/)
+        .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchKernels"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

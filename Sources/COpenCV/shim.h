@@ -1,0 +1,1 @@
+// Intentionally empty for C and Swift; the C++ bridge includes <opencv2/...> itself.

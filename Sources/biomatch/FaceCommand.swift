@@ -1,0 +1,152 @@
+import ArgumentParser
+import BiomatchEvaluation
+import BiomatchFace
+import Foundation
+
+struct FaceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "face",
+        abstract: "Face templates: extract and compare.",
+        subcommands: [Embed.self, Compare.self, Calibrate.self])
+
+    struct Embed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Detect the face in IMAGE and print its template and quality.")
+
+        @Argument(help: "Image file (JPEG, PNG, PGM/PPM, GIF, BMP, WEBP).") var image: String
+        @Flag(help: "Every face in the image, not only the primary one.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Write the primary face's serialized template to this file.") var output: String?
+
+        func run() throws {
+            let pipeline = FacePipeline(models: try loadModels())
+            let captures: [FaceCapture] = try reportingFaceErrors {
+                let decoded = try DecodedImage(contentsOf: URL(fileURLWithPath: image))
+                return all ? try pipeline.captureAll(in: decoded) : [try pipeline.capture(in: decoded, name: image)]
+            }
+            guard let primary = captures.first else {
+                printError("\(image): no face found")
+                throw ExitCode(2)
+            }
+            if let output {
+                try Data(primary.template.serialized()).write(to: URL(fileURLWithPath: output))
+            }
+            if json {
+                try printJSON(captures.map(CaptureReport.init))
+            } else {
+                for (i, c) in captures.enumerated() {
+                    let b = c.face.box
+                    print("face \(i): box \(Int(b.x)),\(Int(b.y)) \(Int(b.width))×\(Int(b.height)) confidence \(String(format: "%.3f", c.face.confidence)) quality \(c.quality.score)\(c.quality.reasons.isEmpty ? "" : " (" + c.quality.reasons.map(\.rawValue).joined(separator: ", ") + ")")")
+                    print("  template: \(c.template.modelID) \(c.template.modelVersion), \(c.template.dimension)-d, \(c.template.serialized().count) bytes")
+                }
+            }
+        }
+    }
+
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare the primary faces of two images at a false-match-rate target.")
+
+        @Argument(help: "First image.") var a: String
+        @Argument(help: "Second image.") var b: String
+        @Option(help: "False-match-rate target: 1e-2, 1e-3, 1e-4 or 1e-5.") var fmr: String = "1e-4"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let target = FMRTarget(fmr) else {
+                printError("--fmr \(fmr) is not a rate between 0 and 1")
+                throw ExitCode(64)
+            }
+            let models = try loadModels()
+            let pipeline = FacePipeline(models: models)
+            let comparator = try reportingFaceErrors { try FaceComparator(models: models) }
+            let (ca, cb, decision) = try reportingFaceErrors {
+                let ca = try pipeline.capture(in: DecodedImage(contentsOf: URL(fileURLWithPath: a)), name: a)
+                let cb = try pipeline.capture(in: DecodedImage(contentsOf: URL(fileURLWithPath: b)), name: b)
+                return (ca, cb, try comparator.decide(ca.template, cb.template, at: target))
+            }
+            if json {
+                try printJSON(CompareReport(decision: decision, qualityA: ca.quality.score, qualityB: cb.quality.score,
+                                            model: ca.template.modelID))
+            } else {
+                print("\(decision.isMatch ? "MATCH" : "NO MATCH")  score \(String(format: "%.4f", decision.score))  threshold \(String(format: "%.4f", decision.threshold)) at FMR \(decision.fmrTarget)  (quality \(ca.quality.score) / \(cb.quality.score))")
+            }
+        }
+    }
+
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Calibrate decision thresholds from the impostor scores of one or more datasets.",
+            discussion: "Each DIR holds one folder per identity; identities of different datasets are distinct people. Prints the calibration JSON that Models/manifest.json stores.")
+
+        @Option(name: .customLong("dataset"), help: "Dataset folder (repeatable).") var datasets: [String]
+        @Option(help: "Name recorded as the calibration's dataset.") var label: String?
+
+        func run() throws {
+            let pipeline = FacePipeline(models: try loadModels())
+            var sets: [LabelledImage] = []
+            for dir in datasets {
+                let prefix = URL(fileURLWithPath: dir).lastPathComponent
+                sets += try LabelledImage.scan(dir).map { LabelledImage(url: $0.url, identity: prefix + "/" + $0.identity) }
+            }
+            let result = FaceEvaluation.run(images: sets, pipeline: pipeline)
+            let name = label ?? datasets.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: "+")
+            let calibration = ThresholdCalibration(
+                rates: result.rates,
+                dataset: "\(name): \(result.templates) images with a face of \(sets.count), all-pairs impostors across identities")
+            try printJSON(calibration)
+        }
+    }
+}
+
+struct CaptureReport: Encodable {
+    var box: Rectangle
+    var confidence: Double
+    var landmarks: [Point]
+    var quality: CaptureQuality
+    var model: String
+    var modelVersion: String
+    var dimension: Int
+    var templateBase64: String
+
+    init(_ c: FaceCapture) {
+        box = c.face.box
+        confidence = c.face.confidence
+        landmarks = c.face.landmarks
+        quality = c.quality
+        model = c.template.modelID
+        modelVersion = c.template.modelVersion
+        dimension = c.template.dimension
+        templateBase64 = Data(c.template.serialized()).base64EncodedString()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case box, confidence, landmarks, quality, model, dimension
+        case modelVersion = "model_version"
+        case templateBase64 = "template_base64"
+    }
+}
+
+struct CompareReport: Encodable {
+    var decision: FaceDecision
+    var qualityA: Int
+    var qualityB: Int
+    var model: String
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decision.isMatch, forKey: .match)
+        try c.encode(decision.score, forKey: .score)
+        try c.encode(decision.threshold, forKey: .threshold)
+        try c.encode(decision.fmrTarget, forKey: .fmr)
+        try c.encode(qualityA, forKey: .qualityA)
+        try c.encode(qualityB, forKey: .qualityB)
+        try c.encode(model, forKey: .model)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case match, score, threshold, fmr, model
+        case qualityA = "quality_a"
+        case qualityB = "quality_b"
+    }
+}
