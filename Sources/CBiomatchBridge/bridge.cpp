@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -112,6 +113,33 @@ int bmcv_image_copy_bgr(const bmcv_image *image, uint8_t *out, size_t capacity) 
     for (int y = 0; y < m.rows; ++y) std::memcpy(out + row * y, m.ptr(y), row);
     return 0;
 }
+
+int bmcv_image_encode(const bmcv_image *image, const char *extension, uint8_t **out, size_t *length,
+                      char *err, size_t errlen) {
+    if (image == nullptr || extension == nullptr || out == nullptr || length == nullptr) return -1;
+    try {
+        std::vector<uchar> buffer;
+        if (!cv::imencode(extension, image->mat, buffer)) {
+            set_error(err, errlen, "encoding failed");
+            return -1;
+        }
+        *out = static_cast<uint8_t *>(std::malloc(buffer.size()));
+        if (*out == nullptr) {
+            set_error(err, errlen, "out of memory");
+            return -1;
+        }
+        std::memcpy(*out, buffer.data(), buffer.size());
+        *length = buffer.size();
+        return 0;
+    } catch (const cv::Exception &e) {
+        set_error(err, errlen, e.err);
+    } catch (...) {
+        set_error(err, errlen, "unknown C++ exception");
+    }
+    return -1;
+}
+
+void bmcv_buffer_free(uint8_t *buffer) { std::free(buffer); }
 
 bmcv_image *bmcv_image_pad(const bmcv_image *image, int right, int bottom, char *err, size_t errlen) {
     return guarded(err, errlen, [&]() -> bmcv_image * {

@@ -10,7 +10,8 @@ public struct LabelledImage: Sendable, Hashable {
         self.identity = identity
     }
 
-    static let extensions: Set<String> = ["jpg", "jpeg", "png", "pgm", "ppm", "pnm", "gif", "bmp", "webp"]
+    /// File extensions taken for images.
+    public static let extensions: Set<String> = ["jpg", "jpeg", "png", "pgm", "ppm", "pnm", "gif", "bmp", "webp"]
 
     /// The images of a dataset folder that holds one sub-folder per identity (searched
     /// recursively), sorted by path so every run sees the same order.

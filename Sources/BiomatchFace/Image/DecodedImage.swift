@@ -55,6 +55,10 @@ public final class DecodedImage: @unchecked Sendable {
             throw FaceError(.corruptImage, "\(name): the \(format.rawValue) header is truncated or malformed")
         }
         try Self.check(width: header.width, height: header.height, name: name, limits: limits)
+        // libjpeg fills a truncated scan with grey and reports success; refuse it instead.
+        if format == .jpeg && !ImageHeader.jpegHasEndOfImage(bytes) {
+            throw FaceError(.corruptImage, "\(name): the JPEG data is truncated (no end-of-image marker after the scan)")
+        }
         var error = [CChar](repeating: 0, count: 512)
         var decoded: OpaquePointer?
         if format == .gif {
@@ -123,6 +127,29 @@ public final class DecodedImage: @unchecked Sendable {
         var out = [UInt8](repeating: 0, count: width * height * 3)
         _ = out.withUnsafeMutableBufferPointer { bmcv_image_copy_bgr(handle, $0.baseAddress, $0.count) }
         return out
+    }
+
+    /// The image encoded as `format` (JPEG, PNG, BMP, PNM as binary PPM, or WEBP).
+    ///
+    /// - Throws: ``FaceError`` `unsupportedFormat` for GIF, which OpenCV cannot write.
+    public func encoded(as format: ImageFormat) throws -> [UInt8] {
+        let ext: String
+        switch format {
+        case .jpeg: ext = ".jpg"
+        case .png: ext = ".png"
+        case .bmp: ext = ".bmp"
+        case .pnm: ext = ".ppm"
+        case .webp: ext = ".webp"
+        case .gif: throw FaceError(.unsupportedFormat, "GIF encoding is not supported")
+        }
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        var error = [CChar](repeating: 0, count: 256)
+        guard bmcv_image_encode(handle, ext, &buffer, &length, &error, error.count) == 0, let buffer else {
+            throw FaceError(.inference, "encoding as \(format.rawValue) failed: \(String(cString: error))")
+        }
+        defer { bmcv_buffer_free(buffer) }
+        return Array(UnsafeBufferPointer(start: buffer, count: length))
     }
 
     // MARK: - Operations used by the pipeline

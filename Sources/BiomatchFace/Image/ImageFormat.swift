@@ -95,6 +95,31 @@ struct ImageHeader: Equatable {
         return nil
     }
 
+    /// Whether an end-of-image marker (FF D9) follows the main image's first scan. Walking
+    /// the marker segments from the start skips APPn segments, so an EXIF thumbnail's own
+    /// end marker does not count.
+    static func jpegHasEndOfImage(_ b: [UInt8]) -> Bool {
+        var i = 2
+        var scanStart: Int?
+        while i + 4 <= b.count {
+            guard b[i] == 0xFF else { return false }
+            let marker = b[i + 1]
+            if marker == 0xFF { i += 1; continue }
+            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+            if marker == 0xDA { scanStart = i; break }
+            let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
+            guard length >= 2 else { return false }
+            i += 2 + length
+        }
+        guard let scanStart else { return false }
+        var j = b.count - 2
+        while j > scanStart {
+            if b[j] == 0xFF && b[j + 1] == 0xD9 { return true }
+            j -= 1
+        }
+        return false
+    }
+
     /// Reads "P5 <w> <h>" allowing comments, as Netpbm does.
     private static func pnmSize(_ b: [UInt8]) -> (Int, Int)? {
         var i = 2

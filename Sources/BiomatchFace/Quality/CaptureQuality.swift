@@ -96,7 +96,7 @@ struct QualityAssessor {
         // Photometry on the central part of the aligned crop (eyes to chin).
         var sharpness = 0.0, exposure = 0.0
         if let s = aligned.stats(x: 24, y: 32, width: 64, height: 72) {
-            sharpness = clamp((s.laplacianVariance - 20) / 180)
+            sharpness = clamp((log10(max(s.laplacianVariance, 1)) - 2) / 1.5)  // 100 → 0, ≥ 3160 → 1
             if sharpness < 0.4 { reasons.append(.blurred) }
             var e = 1.0
             if s.mean < 50 { e *= clamp((s.mean - 15) / 35); reasons.append(.underexposed) }

@@ -19,6 +19,16 @@ public struct CaptureMetadata: Sendable, Hashable, Codable {
         self.detectorConfidence = detectorConfidence
         self.capturedAtMilliseconds = capturedAtMilliseconds
     }
+
+    /// The metadata as serialisation keeps it (box and confidence in binary32), so a
+    /// template equals itself after a round trip.
+    var atStoredPrecision: CaptureMetadata {
+        func f(_ v: Double) -> Double { Double(Float(v)) }
+        return CaptureMetadata(
+            imageWidth: min(max(imageWidth, 0), Int(UInt32.max)), imageHeight: min(max(imageHeight, 0), Int(UInt32.max)),
+            faceBox: Rectangle(x: f(faceBox.x), y: f(faceBox.y), width: f(faceBox.width), height: f(faceBox.height)),
+            detectorConfidence: f(detectorConfidence), capturedAtMilliseconds: capturedAtMilliseconds)
+    }
 }
 
 /// A face template: an L2-normalised embedding with the model that made it, the
@@ -59,7 +69,7 @@ public struct FaceTemplate: Sendable, Hashable {
         self.modelID = modelID
         self.modelVersion = modelVersion
         self.quality = quality
-        self.capture = capture
+        self.capture = capture.atStoredPrecision
     }
 
     /// Keeps already validated unit values bit for bit (deserialisation).

