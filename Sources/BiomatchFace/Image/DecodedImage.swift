@@ -72,7 +72,7 @@ public final class DecodedImage: @unchecked Sendable {
             decoded = bytes.withUnsafeBufferPointer { p in bmcv_image_decode(p.baseAddress, p.count, &error, error.count) }
         }
         guard let decoded else {
-            throw FaceError(.corruptImage, "\(name): the \(format.rawValue) data could not be decoded (\(String(cString: error)))")
+            throw FaceError(.corruptImage, "\(name): the \(format.rawValue) data could not be decoded (\(bridgeMessage(error)))")
         }
         handle = decoded
         width = Int(bmcv_image_width(decoded))
@@ -93,7 +93,7 @@ public final class DecodedImage: @unchecked Sendable {
         let made = pixels.withUnsafeBufferPointer { p in
             bmcv_image_from_pixels(p.baseAddress, Int32(width), Int32(height), Int32(channels), width * channels, &error, error.count)
         }
-        guard let made else { throw FaceError(.corruptImage, "pixel buffer: \(String(cString: error))") }
+        guard let made else { throw FaceError(.corruptImage, "pixel buffer: \(bridgeMessage(error))") }
         handle = made
         self.width = width
         self.height = height
@@ -146,7 +146,7 @@ public final class DecodedImage: @unchecked Sendable {
         var length = 0
         var error = [CChar](repeating: 0, count: 256)
         guard bmcv_image_encode(handle, ext, &buffer, &length, &error, error.count) == 0, let buffer else {
-            throw FaceError(.inference, "encoding as \(format.rawValue) failed: \(String(cString: error))")
+            throw FaceError(.inference, "encoding as \(format.rawValue) failed: \(bridgeMessage(error))")
         }
         defer { bmcv_buffer_free(buffer) }
         return Array(UnsafeBufferPointer(start: buffer, count: length))
@@ -190,9 +190,12 @@ public final class DecodedImage: @unchecked Sendable {
 
     private static func make(_ what: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?) throws -> DecodedImage {
         var error = [CChar](repeating: 0, count: 256)
-        let result = error.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        let result: OpaquePointer? = error.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            return body(base, buffer.count)
+        }
         guard let result else {
-            throw FaceError(.inference, "image \(what) failed: \(String(cString: error))")
+            throw FaceError(.inference, "image \(what) failed: \(bridgeMessage(error))")
         }
         return DecodedImage(owning: result)
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 
 /// The loaded, hash-verified face models: the YuNet detector and the SFace recognizer,
 /// with the manifest entries that describe them.
@@ -35,7 +36,14 @@ public final class FaceModels: Sendable {
         self.recognizerInfo = recognizerInfo
         detector = try OpenCVNetwork(onnxPath: detectorPath, name: detectorInfo.id)
         recognizer = try OpenCVNetwork(onnxPath: recognizerPath, name: recognizerInfo.id)
+        Self.logger.debug("face models loaded and verified", metadata: [
+            "detector": "\(detectorInfo.id) \(detectorInfo.version)",
+            "recognizer": "\(recognizerInfo.id) \(recognizerInfo.version)",
+        ])
     }
+
+    // Model ids and paths only: never pixels, templates or scores.
+    private static let logger = Logger(label: "biomatch.face.models")
 
     /// Loads from ``locateDirectory()``.
     public convenience init() throws {

@@ -14,7 +14,7 @@ final class OpenCVNetwork: @unchecked Sendable {
     init(onnxPath: String, name: String) throws {
         var error = [CChar](repeating: 0, count: 1024)
         guard let net = bmcv_net_load_onnx(onnxPath, &error, error.count) else {
-            throw FaceError(.modelLoad, "OpenCV could not load \(name) from \(onnxPath): \(String(cString: error))")
+            throw FaceError(.modelLoad, "OpenCV could not load \(name) from \(onnxPath): \(bridgeMessage(error))")
         }
         handle = net
         self.name = name
@@ -51,7 +51,7 @@ final class OpenCVNetwork: @unchecked Sendable {
         lock.unlock()
         withExtendedLifetime(images) {}
         guard let blobs else {
-            throw FaceError(.inference, "\(name) forward pass failed: \(String(cString: error))")
+            throw FaceError(.inference, "\(name) forward pass failed: \(bridgeMessage(error))")
         }
         defer { bmcv_blobs_free(blobs) }
         return (0..<outputs.count).map { i in
