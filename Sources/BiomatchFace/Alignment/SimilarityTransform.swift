@@ -1,3 +1,5 @@
+import Foundation
+
 /// A 2-D similarity transform (rotation, uniform scale, translation):
 ///
 ///     x' = a·x − b·y + tx
@@ -53,5 +55,3 @@ public struct SimilarityTransform: Sendable, Hashable {
         return SimilarityTransform(a: a, b: b, tx: dx - (a * sx - b * sy), ty: dy - (b * sx + a * sy))
     }
 }
-
-import Foundation

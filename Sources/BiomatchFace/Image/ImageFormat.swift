@@ -72,46 +72,37 @@ struct ImageHeader: Equatable {
         self.height = height
     }
 
-    /// Walks JPEG marker segments to the first start-of-frame.
-    private static func jpegSize(_ b: [UInt8]) -> (Int, Int)? {
+    /// Walks the JPEG marker segments from the start up to the first start-of-scan,
+    /// returning the first frame header's size and where the scan begins. Segment lengths
+    /// are followed, so APPn payloads (an EXIF thumbnail, say) are skipped whole.
+    private static func walkJPEG(_ b: [UInt8]) -> (size: (Int, Int)?, scanStart: Int?) {
         var i = 2
+        var size: (Int, Int)?
         while i + 4 <= b.count {
-            guard b[i] == 0xFF else { return nil }
+            guard b[i] == 0xFF else { break }
             let marker = b[i + 1]
             if marker == 0xFF { i += 1; continue }  // fill byte
             if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+            if marker == 0xDA { return (size, i) }
+            if marker == 0xD9 { break }
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
-            guard length >= 2 else { return nil }
+            guard length >= 2 else { break }
             let isSOF = (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
-            if isSOF {
-                guard i + 9 <= b.count else { return nil }
-                let h = Int(b[i + 5]) << 8 | Int(b[i + 6])
-                let w = Int(b[i + 7]) << 8 | Int(b[i + 8])
-                return (w, h)
+            if isSOF && size == nil {
+                guard i + 9 <= b.count else { break }
+                size = (Int(b[i + 7]) << 8 | Int(b[i + 8]), Int(b[i + 5]) << 8 | Int(b[i + 6]))
             }
-            if marker == 0xDA || marker == 0xD9 { return nil }  // scan before any frame header
             i += 2 + length
         }
-        return nil
+        return (size, nil)
     }
 
-    /// Whether an end-of-image marker (FF D9) follows the main image's first scan. Walking
-    /// the marker segments from the start skips APPn segments, so an EXIF thumbnail's own
-    /// end marker does not count.
+    private static func jpegSize(_ b: [UInt8]) -> (Int, Int)? { walkJPEG(b).size }
+
+    /// Whether an end-of-image marker (FF D9) follows the main image's first scan; an
+    /// EXIF thumbnail's own end marker, inside an APPn segment, does not count.
     static func jpegHasEndOfImage(_ b: [UInt8]) -> Bool {
-        var i = 2
-        var scanStart: Int?
-        while i + 4 <= b.count {
-            guard b[i] == 0xFF else { return false }
-            let marker = b[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
-            if marker == 0xDA { scanStart = i; break }
-            let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
-            guard length >= 2 else { return false }
-            i += 2 + length
-        }
-        guard let scanStart else { return false }
+        guard let scanStart = walkJPEG(b).scanStart else { return false }
         var j = b.count - 2
         while j > scanStart {
             if b[j] == 0xFF && b[j + 1] == 0xD9 { return true }
