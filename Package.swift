@@ -8,7 +8,10 @@
 //                                  libopencv-dev; headers and link flags only.
 //   hidden   CBiomatchBridge     – the one C++ target: OpenCV behind a plain C API
 //                                  (`bmcv_*`). Nothing above it sees C++.
-//   exported BiomatchKernels     – SIMD/CBLAS scoring kernels; unsafe pointers stay here.
+//   hidden   CBiomatchKernels    – C scan kernels (AVX-512 VNNI/VPOPCNTDQ, AVX2, portable),
+//                                  dispatched at run time by CPU features.
+//   exported BiomatchKernels     – SIMD/CBLAS scoring kernels, top-k and the 1:N Gallery
+//                                  (float32, int8, binary); unsafe pointers stay here.
 //   exported BiomatchEvaluation  – ISO/IEC 19795-1 figures (EER, FNMR@FMR, FTA) and
 //                                  threshold calibration from impostor scores.
 //   exported BiomatchFace        – decode → detect (YuNet) → align → embed (SFace) →
@@ -50,6 +53,9 @@ let package = Package(
             providers: [.apt(["libopencv-dev"])]
         ),
 
+        // MARK: hidden C kernels (SIMD per ISA, chosen at run time; no global flags)
+        .target(name: "CBiomatchKernels"),
+
         // MARK: hidden C++ bridge
         .target(
             name: "CBiomatchBridge",
@@ -60,7 +66,7 @@ let package = Package(
         // MARK: exported Swift modules
         .target(
             name: "BiomatchKernels",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CBiomatchKernels"],
             swiftSettings: strictSwift
         ),
         .target(

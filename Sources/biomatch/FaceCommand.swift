@@ -7,7 +7,7 @@ struct FaceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "face",
         abstract: "Face templates: extract and compare.",
-        subcommands: [Embed.self, Compare.self, Calibrate.self])
+        subcommands: [Embed.self, Compare.self, Calibrate.self, Export.self])
 
     struct Embed: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -97,6 +97,47 @@ struct FaceCommand: ParsableCommand {
             try printJSON(calibration)
         }
     }
+}
+
+extension FaceCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the templates of dataset images as raw float32 rows plus a JSON index (for benchmarks and analysis).",
+            discussion: "Writes PREFIX.f32 (one row of DIM little-endian floats per image with a face) and PREFIX.json (dimension, and the file and identity of each row).")
+
+        @Option(name: .customLong("dataset"), help: "Dataset folder, one sub-folder per identity (repeatable).") var datasets: [String]
+        @Option(help: "Output prefix.") var output: String
+
+        func run() throws {
+            let pipeline = FacePipeline(models: try loadModels())
+            var images: [LabelledImage] = []
+            for dir in datasets {
+                let prefix = URL(fileURLWithPath: dir).lastPathComponent
+                images += try reportingFaceErrors { try LabelledImage.scan(dir) }
+                    .map { LabelledImage(url: $0.url, identity: prefix + "/" + $0.identity) }
+            }
+            var floats: [Float] = [], rows: [[String: String]] = []
+            var dimension = 0
+            for (image, outcome) in zip(images, FaceEvaluation.extract(images: images, pipeline: pipeline)) {
+                guard case .success(let t) = outcome else { continue }
+                dimension = t.dimension
+                floats += t.values
+                rows.append(["file": image.url.path, "identity": image.identity])
+            }
+            try floats.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: output + ".f32"))
+            let index: [String: AnyEncodable] = ["dimension": AnyEncodable(dimension), "rows": AnyEncodable(rows)]
+            let data = try JSONEncoder().encode(index)
+            try data.write(to: URL(fileURLWithPath: output + ".json"))
+            FileHandle.standardError.write(Data("exported \(rows.count) of \(images.count) images to \(output).f32/.json\n".utf8))
+        }
+    }
+}
+
+/// Type-erased Encodable for small heterogeneous JSON objects.
+struct AnyEncodable: Encodable {
+    let encodeTo: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeTo = value.encode(to:) }
+    func encode(to encoder: any Encoder) throws { try encodeTo(encoder) }
 }
 
 struct CaptureReport: Encodable {

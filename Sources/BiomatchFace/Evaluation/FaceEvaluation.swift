@@ -29,12 +29,11 @@ public struct FaceEvaluation: Sendable {
     /// Failure-to-acquire rate.
     public var failureToAcquireRate: Double { images == 0 ? 0 : Double(failures.count) / Double(images) }
 
-    /// Extracts every image (two at a time, so decoding and quality work overlap the
-    /// networks' forward passes) and scores all pairs with one sgemm.
-    public static func run(images: [LabelledImage], pipeline: FacePipeline, workers: Int = 2) -> FaceEvaluation {
+    /// The template of every image, or why there is none, in input order; two images
+    /// at a time so decoding and quality work overlap the networks' forward passes.
+    public static func extract(images: [LabelledImage], pipeline: FacePipeline, workers: Int = 2) -> [Result<FaceTemplate, FaceError>] {
         let results = Mutex([Result<FaceTemplate, FaceError>?](repeating: nil, count: images.count))
         let next = Atomic<Int>(0)
-        let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -51,20 +50,23 @@ public struct FaceEvaluation: Sendable {
                 results.withLock { $0[i] = outcome }
             }
         }
+        return results.withLock { $0 }.map { $0 ?? .failure(FaceError(.inference, "not processed")) }
+    }
+
+    /// Extracts every image and scores all pairs with one sgemm.
+    public static func run(images: [LabelledImage], pipeline: FacePipeline, workers: Int = 2) -> FaceEvaluation {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let outcomes = extract(images: images, pipeline: pipeline, workers: workers)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let outcomes = results.withLock { $0 }
 
         var templates: [FaceTemplate?] = []
         var failures: [Failure] = []
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
-            case .success(let t)?: templates.append(t)
-            case .failure(let e)?:
+            case .success(let t): templates.append(t)
+            case .failure(let e):
                 templates.append(nil)
                 failures.append(Failure(file: images[i].url.path, reason: e.description))
-            case nil:
-                templates.append(nil)
-                failures.append(Failure(file: images[i].url.path, reason: "not processed"))
             }
         }
         let valid = templates.enumerated().compactMap { i, t in t.map { (i, $0) } }

@@ -1,0 +1,248 @@
+internal import CBLAS
+internal import CBiomatchKernels
+import Synchronization
+import Dispatch
+
+/// The scans behind ``VectorGallery``'s searches: chunked kernel calls, a threshold
+/// pre-filter so only promising rows reach the top-k heap, exact re-ranking.
+extension VectorGallery {
+    /// Rows per kernel call: the scores of one chunk fit in L1.
+    static let chunkRows = 4096
+
+    public func search(_ query: [Float], k: Int, parameters: GallerySearchParameters = .init()) throws -> [GalleryCandidate] {
+        guard query.count == dimension, query.allSatisfy(\.isFinite) else {
+            throw GalleryError("the query has \(query.count) values (the gallery holds \(dimension)) or a value that is not finite")
+        }
+        guard k > 0 else { return [] }
+        let s = snapshot
+        let total = s.filled.reduce(0, +)
+        guard total > 0 else { return [] }
+        let depth = candidateDepth(k: k, parameters)
+        let prepared = PreparedQuery(query, snapshot: s, mode: mode)
+        let threads = max(1, min(parameters.threads ?? (total >= Self.parallelThreshold ? ProcessInfoCores.count : 1), 16))
+        // Split the slot range evenly between threads.
+        let per = (total + threads - 1) / threads
+        let partials = Mutex([TopK]())
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var top = TopK(k: depth)
+            scan(s, from: t * per, to: min(total, (t + 1) * per), queries: [prepared], tops: &top)
+            partials.withLock { $0.append(top) }
+        }
+        var merged = TopK(k: depth)
+        for p in partials.withLock({ $0 }) { merged.merge(p) }
+        return finish(merged, prepared: prepared, snapshot: s, k: k)
+    }
+
+    public func search(batch queries: [[Float]], k: Int, parameters: GallerySearchParameters = .init()) throws -> [[GalleryCandidate]] {
+        for q in queries where q.count != dimension || !q.allSatisfy(\.isFinite) {
+            throw GalleryError("a query has \(q.count) values (the gallery holds \(dimension)) or a value that is not finite")
+        }
+        guard k > 0, !queries.isEmpty else { return queries.map { _ in [] } }
+        let s = snapshot
+        let total = s.filled.reduce(0, +)
+        guard total > 0 else { return queries.map { _ in [] } }
+        let depth = candidateDepth(k: k, parameters)
+        let prepared = queries.map { PreparedQuery($0, snapshot: s, mode: mode) }
+        let threads = max(1, min(parameters.threads ?? ProcessInfoCores.count, queries.count))
+        let per = (queries.count + threads - 1) / threads
+        let results = Mutex([[GalleryCandidate]](repeating: [], count: queries.count))
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let range = (t * per)..<min(queries.count, (t + 1) * per)
+            guard !range.isEmpty else { return }
+            let mine = Array(prepared[range])
+            var tops = [TopK](repeating: TopK(k: depth), count: mine.count)
+            scanBatch(s, queries: mine, tops: &tops)
+            let finished = zip(mine, tops).map { finish($1, prepared: $0, snapshot: s, k: k) }
+            results.withLock { r in for (i, f) in zip(range, finished) { r[i] = f } }
+        }
+        return results.withLock { $0 }
+    }
+
+    /// The number of candidates a search with these parameters re-scores.
+    public func candidateDepthForReport(k: Int, _ parameters: GallerySearchParameters) -> Int {
+        candidateDepth(k: k, parameters)
+    }
+
+    func candidateDepth(k: Int, _ parameters: GallerySearchParameters) -> Int {
+        if let depth = parameters.rerankDepth { return max(k, depth) }
+        switch mode {
+        case .float32: return k
+        case .int8: return max(8 * k, 64)
+        case .binary: return max(64 * k, 1024)
+        }
+    }
+
+    /// A query in the form the mode's kernel wants.
+    struct PreparedQuery: @unchecked Sendable {
+        var floats: [Float]
+        var int8: Int8Quantizer.Query?
+        var bits: [UInt64]?
+
+        init(_ q: [Float], snapshot: GallerySnapshot, mode: GalleryMode) {
+            floats = q
+            if mode == .int8, let quantizer = snapshot.int8 { int8 = quantizer.prepare(q) }
+            if mode == .binary, let quantizer = snapshot.binary { bits = quantizer.encode(q) }
+        }
+    }
+
+    /// Reusable per-thread buffers for one chunk of rows.
+    struct Scratch {
+        var f32: [Float]
+        var i32: [Int32]
+        var u16: [UInt16]
+        var picked: [UInt32]
+        init(rows: Int) {
+            f32 = [Float](repeating: 0, count: rows)
+            i32 = [Int32](repeating: 0, count: rows)
+            u16 = [UInt16](repeating: 0, count: rows)
+            picked = [UInt32](repeating: 0, count: rows)
+        }
+    }
+
+    /// Scans global slots [from, to) for one query into `tops`.
+    func scan(_ s: GallerySnapshot, from: Int, to: Int, queries: [PreparedQuery], tops: inout TopK) {
+        guard from < to, let q = queries.first else { return }
+        var scratch = Scratch(rows: Self.chunkRows)
+        var slot = from
+        while slot < to {
+            let si = slot / segmentCapacity, row = slot % segmentCapacity
+            let n = min(Self.chunkRows, to - slot, s.filled[si] - row)
+            if n <= 0 { slot = (si + 1) * segmentCapacity; continue }
+            scanChunk(s, segment: si, row: row, count: n, query: q, tops: &tops, scratch: &scratch)
+            slot += n
+        }
+    }
+
+    /// Scores rows [row, row + count) of one segment for one query with the mode's
+    /// kernel, then offers only the rows that beat the current k-th best.
+    func scanChunk(_ s: GallerySnapshot, segment si: Int, row: Int, count n: Int, query q: PreparedQuery,
+                   tops: inout TopK, scratch: inout Scratch) {
+        let segment = s.segments[si]
+        let base = si * segmentCapacity + row
+        // Strict thresholds once the selection is full: an equal score from a later
+        // (higher) slot would lose the tie anyway.
+        let admission = tops.admissionScore
+        scratch.picked.withUnsafeMutableBufferPointer { pk in
+            guard let picked = pk.baseAddress else { return }
+            switch mode {
+            case .float32:
+                guard let floats = segment.floats else { return }
+                scratch.f32.withUnsafeMutableBufferPointer { out in
+                    guard let o = out.baseAddress else { return }
+                    q.floats.withUnsafeBufferPointer { bmk_f32_scores($0.baseAddress, floats + row * dimension, n, dimension, o) }
+                    let m = bmk_f32_select_ge(o, n, admission.isFinite ? admission.nextUp : -.infinity, picked)
+                    for i in 0..<m { offer(&tops, slot: base + Int(picked[i]), score: o[Int(picked[i])], s) }
+                }
+            case .int8:
+                guard let codes = segment.codes, let p = q.int8 else { return }
+                scratch.i32.withUnsafeMutableBufferPointer { out in
+                    guard let o = out.baseAddress else { return }
+                    p.values.withUnsafeBufferPointer { bmk_s8u8_scores($0.baseAddress, codes + row * dimension, n, dimension, o) }
+                    let m = bmk_i32_select_ge(o, n, admission.isFinite ? Int32(admission) + 1 : Int32.min, picked)
+                    for i in 0..<m { offer(&tops, slot: base + Int(picked[i]), score: Float(o[Int(picked[i])]), s) }
+                }
+            case .binary:
+                guard let bits = segment.bits, let b = q.bits else { return }
+                var limit = UInt16.max
+                if admission.isFinite {
+                    let distance = Int(-admission)
+                    if distance <= 0 { return }  // nothing can beat distance 0
+                    limit = UInt16(min(Int(UInt16.max), distance - 1))
+                }
+                scratch.u16.withUnsafeMutableBufferPointer { out in
+                    guard let o = out.baseAddress else { return }
+                    b.withUnsafeBufferPointer { bmk_hamming($0.baseAddress, bits + row * segment.words, n, segment.words, o) }
+                    let m = bmk_u16_select_le(o, n, limit, picked)
+                    for i in 0..<m { offer(&tops, slot: base + Int(picked[i]), score: -Float(o[Int(picked[i])]), s) }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func offer(_ tops: inout TopK, slot: Int, score: Float, _ s: GallerySnapshot) {
+        if let dead = s.tombstones, dead.contains(slot) { return }
+        tops.offer(index: slot, score: score)
+    }
+
+    /// Scans every row for several queries. Row blocks are the outer loop so a block is
+    /// read from memory once and then served from cache to every query; float32 scores
+    /// a block against all queries with one sgemm.
+    func scanBatch(_ s: GallerySnapshot, queries: [PreparedQuery], tops: inout [TopK]) {
+        let nq = queries.count
+        let block = mode == .float32 ? 1024 : Self.chunkRows
+        var scratch = Scratch(rows: block)
+        var scores = mode == .float32 ? [Float](repeating: 0, count: nq * block) : []
+        let qFloats = mode == .float32 ? queries.flatMap(\.floats) : []
+        for (si, segment) in s.segments.enumerated() {
+            var row = 0
+            while row < s.filled[si] {
+                let n = min(block, s.filled[si] - row)
+                if mode == .float32, let floats = segment.floats {
+                    let base = si * segmentCapacity + row
+                    qFloats.withUnsafeBufferPointer { qp in
+                        scores.withUnsafeMutableBufferPointer { out in
+                            // scores (nq × n) = Q (nq × d) · Xᵀ (d × n)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(nq), Int32(n), Int32(dimension),
+                                        1, qp.baseAddress, Int32(dimension), floats + row * dimension, Int32(dimension),
+                                        0, out.baseAddress, Int32(n))
+                            scratch.picked.withUnsafeMutableBufferPointer { pk in
+                                guard let all = out.baseAddress, let picked = pk.baseAddress else { return }
+                                for qi in 0..<nq {
+                                    let o = all + qi * n
+                                    let admission = tops[qi].admissionScore
+                                    let m = bmk_f32_select_ge(o, n, admission.isFinite ? admission.nextUp : -.infinity, picked)
+                                    for i in 0..<m { offer(&tops[qi], slot: base + Int(picked[i]), score: o[Int(picked[i])], s) }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    for qi in 0..<nq {
+                        scanChunk(s, segment: si, row: row, count: n, query: queries[qi], tops: &tops[qi], scratch: &scratch)
+                    }
+                }
+                row += n
+            }
+        }
+    }
+
+    /// Re-scores candidates exactly (when float vectors are kept) and maps slots to ids.
+    func finish(_ top: TopK, prepared: PreparedQuery, snapshot s: GallerySnapshot, k: Int) -> [GalleryCandidate] {
+        let candidates = top.sorted
+        var final = TopK(k: k)
+        var one: Float = 0
+        for c in candidates {
+            let si = c.index / segmentCapacity, row = c.index % segmentCapacity
+            let segment = s.segments[si]
+            var score = c.score
+            if mode != .float32 {
+                if let floats = segment.floats {
+                    prepared.floats.withUnsafeBufferPointer { qp in
+                        bmk_f32_scores(qp.baseAddress, floats + row * dimension, 1, dimension, &one)
+                    }
+                    score = one
+                } else if mode == .int8, let p = prepared.int8 {
+                    score = (c.score - 128 * Float(p.sum)) * p.step
+                } else if mode == .binary {
+                    score = 1 + 2 * c.score / Float(dimension)  // 1 − 2·hamming/d
+                }
+            }
+            final.offer(index: c.index, score: score)
+        }
+        return final.sorted.map { e in
+            GalleryCandidate(id: s.segments[e.index / segmentCapacity].ids[e.index % segmentCapacity], score: e.score)
+        }
+    }
+}
+
+/// Cores available to the process.
+enum ProcessInfoCores {
+    static let count: Int = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
