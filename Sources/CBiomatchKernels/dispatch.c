@@ -72,6 +72,21 @@ size_t bmk_u16_select_le(const uint16_t *distances, size_t n, uint16_t threshold
     return level() >= 2 ? bmk_u16_select_le_avx512(distances, n, threshold, out) : bmk_u16_select_le_scalar(distances, n, threshold, out);
 }
 
+void bmk_u16_histogram(const uint16_t *distances, size_t n, uint32_t *histogram, size_t max_distance) {
+    // Four interleaved sub-histograms break the store-to-load chains of repeated values.
+    uint32_t h[4][1024] = {{0}};
+    size_t top = max_distance < 1023 ? max_distance : 1023;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (int k = 0; k < 4; ++k) {
+            size_t v = distances[i + k];
+            h[k][v < top ? v : top]++;
+        }
+    }
+    for (; i < n; ++i) { size_t v = distances[i]; h[0][v < top ? v : top]++; }
+    for (size_t v = 0; v <= top; ++v) histogram[v] += h[0][v] + h[1][v] + h[2][v] + h[3][v];
+}
+
 uint64_t bmk_read_checksum(const void *data, size_t length) {
     const uint64_t *p = (const uint64_t *)data;
     size_t words = length / 8;

@@ -20,6 +20,11 @@ extension VectorGallery {
         let depth = candidateDepth(k: k, parameters)
         let prepared = PreparedQuery(query, snapshot: s, mode: mode)
         let threads = max(1, min(parameters.threads ?? (total >= Self.parallelThreshold ? ProcessInfoCores.count : 1), 16))
+        if mode == .binary {
+            let top = cascade(s, query: prepared, total: total, depth: depth,
+                              prefilter: prefilterDepth(total: total, depth: depth, parameters), threads: threads)
+            return finish(top, prepared: prepared, snapshot: s, k: k)
+        }
         // Split the slot range evenly between threads.
         let per = (total + threads - 1) / threads
         let partials = Mutex([TopK]())
@@ -51,7 +56,12 @@ extension VectorGallery {
             guard !range.isEmpty else { return }
             let mine = Array(prepared[range])
             var tops = [TopK](repeating: TopK(k: depth), count: mine.count)
-            scanBatch(s, queries: mine, tops: &tops)
+            if mode == .binary {
+                let prefilter = prefilterDepth(total: total, depth: depth, parameters)
+                tops = mine.map { cascade(s, query: $0, total: total, depth: depth, prefilter: prefilter, threads: 1) }
+            } else {
+                scanBatch(s, queries: mine, tops: &tops)
+            }
             let finished = zip(mine, tops).map { finish($1, prepared: $0, snapshot: s, k: k) }
             results.withLock { r in for (i, f) in zip(range, finished) { r[i] = f } }
         }
@@ -68,8 +78,12 @@ extension VectorGallery {
         switch mode {
         case .float32: return k
         case .int8: return max(8 * k, 64)
-        case .binary: return max(64 * k, 1024)
+        case .binary: return max(8 * k, 64)
         }
+    }
+
+    func prefilterDepth(total: Int, depth: Int, _ parameters: GallerySearchParameters) -> Int {
+        max(depth, parameters.prefilterDepth ?? max(4096, total * 3 / 200))
     }
 
     /// A query in the form the mode's kernel wants.
@@ -82,6 +96,7 @@ extension VectorGallery {
             floats = q
             if mode == .int8, let quantizer = snapshot.int8 { int8 = quantizer.prepare(q) }
             if mode == .binary, let quantizer = snapshot.binary { bits = quantizer.encode(q) }
+            if mode == .binary, let quantizer = snapshot.int8 { int8 = quantizer.prepare(q) }
         }
     }
 
@@ -207,6 +222,67 @@ extension VectorGallery {
         }
     }
 
+    /// The binary cascade for one query: a Hamming scan of every code, a histogram to
+    /// find the distance that admits about `prefilter` candidates (no heap in the hot
+    /// loop), int8 re-scoring of those, and the best `depth` by int8 score.
+    func cascade(_ s: GallerySnapshot, query q: PreparedQuery, total: Int, depth: Int, prefilter: Int, threads: Int) -> TopK {
+        guard let bits = q.bits, let p = q.int8 else { return TopK(k: depth) }
+        let maxDistance = dimension
+        let per = (total + threads - 1) / threads
+        // Phase 1: distances and their histogram, per thread over its share of slots.
+        let distances = SharedBuffer<UInt16>(count: total)
+        let histograms = Mutex([[UInt32]]())
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var histogram = [UInt32](repeating: 0, count: maxDistance + 1)
+            var slot = t * per
+            let end = min(total, (t + 1) * per)
+            while slot < end {
+                let si = slot / segmentCapacity, row = slot % segmentCapacity
+                let n = min(end - slot, s.filled[si] - row)
+                if n <= 0 { slot = (si + 1) * segmentCapacity; continue }
+                guard let codes = s.segments[si].bits else { return }
+                bits.withUnsafeBufferPointer { qp in
+                    bmk_hamming(qp.baseAddress, codes + row * s.segments[si].words, n, s.segments[si].words, distances.base + slot)
+                }
+                histogram.withUnsafeMutableBufferPointer { bmk_u16_histogram(distances.base + slot, n, $0.baseAddress, maxDistance) }
+                slot += n
+            }
+            histograms.withLock { $0.append(histogram) }
+        }
+        var cumulative = [Int](repeating: 0, count: maxDistance + 1)
+        for h in histograms.withLock({ $0 }) { for v in 0...maxDistance { cumulative[v] += Int(h[v]) } }
+        for v in 1...maxDistance { cumulative[v] += cumulative[v - 1] }
+        var limit = cumulative.firstIndex { $0 >= prefilter } ?? maxDistance
+        if limit > 0 && cumulative[limit] > 4 * prefilter && cumulative[limit - 1] >= depth { limit -= 1 }
+        let admitted = UInt16(limit)
+        // Phase 2: int8 scores of the admitted candidates.
+        let partials = Mutex([TopK]())
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var top = TopK(k: depth)
+            var slot = t * per
+            let end = min(total, (t + 1) * per)
+            var picked = [UInt32](repeating: 0, count: Self.chunkRows)
+            var score: Int32 = 0
+            while slot < end {
+                let n = min(Self.chunkRows, end - slot)
+                let m = picked.withUnsafeMutableBufferPointer { bmk_u16_select_le(distances.base + slot, n, admitted, $0.baseAddress) }
+                for i in 0..<m {
+                    let candidate = slot + Int(picked[i])
+                    let si = candidate / segmentCapacity, row = candidate % segmentCapacity
+                    guard row < s.filled[si], let codes = s.segments[si].codes else { continue }
+                    if let dead = s.tombstones, dead.contains(candidate) { continue }
+                    p.values.withUnsafeBufferPointer { bmk_s8u8_scores($0.baseAddress, codes + row * dimension, 1, dimension, &score) }
+                    top.offer(index: candidate, score: Float(score))
+                }
+                slot += n
+            }
+            partials.withLock { $0.append(top) }
+        }
+        var merged = TopK(k: depth)
+        for t in partials.withLock({ $0 }) { merged.merge(t) }
+        return merged
+    }
+
     /// Re-scores candidates exactly (when float vectors are kept) and maps slots to ids.
     func finish(_ top: TopK, prepared: PreparedQuery, snapshot s: GallerySnapshot, k: Int) -> [GalleryCandidate] {
         let candidates = top.sorted
@@ -222,10 +298,8 @@ extension VectorGallery {
                         bmk_f32_scores(qp.baseAddress, floats + row * dimension, 1, dimension, &one)
                     }
                     score = one
-                } else if mode == .int8, let p = prepared.int8 {
-                    score = (c.score - 128 * Float(p.sum)) * p.step
-                } else if mode == .binary {
-                    score = 1 + 2 * c.score / Float(dimension)  // 1 − 2·hamming/d
+                } else if let p = prepared.int8 {
+                    score = (c.score - 128 * Float(p.sum)) * p.step  // int8 estimate
                 }
             }
             final.offer(index: c.index, score: score)
@@ -246,3 +320,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// A heap buffer shared by the threads of one search, each writing its own disjoint
+/// range before any reads it back (the phases are separated by concurrentPerform).
+final class SharedBuffer<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    init(count: Int) { base = UnsafeMutablePointer<T>.allocate(capacity: max(1, count)) }
+    deinit { base.deallocate() }
+}

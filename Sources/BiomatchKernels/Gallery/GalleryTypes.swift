@@ -4,8 +4,9 @@ public enum GalleryMode: String, Sendable, CaseIterable, Codable {
     case float32
     /// 8-bit scalar-quantised scan, best candidates re-scored exactly in float.
     case int8
-    /// Sign-bit codes scanned by Hamming distance (popcount), best candidates re-scored
-    /// exactly in float. The fastest and smallest scan.
+    /// A cascade: sign-bit codes scanned by Hamming distance (popcount), the closest
+    /// candidates re-scored with the int8 codes, the best of those exactly in float.
+    /// The fastest scan.
     case binary
 }
 
@@ -22,11 +23,15 @@ public struct GallerySearchParameters: Sendable {
     /// Candidates re-scored exactly after an int8 or binary scan; `nil` picks the mode's
     /// default (int8: max(8k, 64); binary: max(64k, 1024)).
     public var rerankDepth: Int?
+    /// Binary mode: candidates kept from the Hamming scan for int8 re-scoring; `nil`
+    /// picks 1.5 % of the gallery, at least 4096.
+    public var prefilterDepth: Int?
     /// Threads for one query's scan (`nil`: all cores once the gallery is large).
     public var threads: Int?
 
-    public init(rerankDepth: Int? = nil, threads: Int? = nil) {
+    public init(rerankDepth: Int? = nil, prefilterDepth: Int? = nil, threads: Int? = nil) {
         self.rerankDepth = rerankDepth
+        self.prefilterDepth = prefilterDepth
         self.threads = threads
     }
 }
@@ -46,7 +51,7 @@ public struct GalleryMemory: Sendable, Codable, Hashable {
 /// Errors of gallery operations.
 public struct GalleryError: Error, Sendable, CustomStringConvertible, Equatable {
     public let message: String
-    init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
 

@@ -49,7 +49,7 @@ public final class VectorGallery: Gallery {
         self.mode = mode
         self.keepsFloatVectors = mode == .float32 || keepFloatVectors
         self.segmentCapacity = max(64, segmentCapacity)
-        let int8 = mode == .int8
+        let int8 = mode != .float32
             ? (training.map { Int8Quantizer(training: $0, dimension: dimension) } ?? Int8Quantizer(dimension: dimension)) : nil
         let binary = mode == .binary
             ? (training.map { BinaryQuantizer(training: $0, dimension: dimension) } ?? BinaryQuantizer(dimension: dimension)) : nil
@@ -68,7 +68,7 @@ public final class VectorGallery: Gallery {
         switch mode {
         case .float32: scan = 4 * dimension
         case .int8: scan = dimension
-        case .binary: scan = 8 * ((dimension + 63) / 64)
+        case .binary: scan = 8 * ((dimension + 63) / 64) + dimension  // bits + int8 codes
         }
         let rerank = (mode != .float32 && keepsFloatVectors) ? 4 * dimension : 0
         return GalleryMemory(scanBytes: scan, rerankBytes: rerank, idBytes: 8)
@@ -94,7 +94,7 @@ public final class VectorGallery: Gallery {
                 if filled.last.map({ $0 == segmentCapacity }) ?? true {
                     segments.append(GallerySegment(
                         capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
-                        codes: mode == .int8, bits: mode == .binary))
+                        codes: mode != .float32, bits: mode == .binary))
                     filled.append(0)
                 }
                 let segment = segments[segments.count - 1]
@@ -157,7 +157,7 @@ public final class VectorGallery: Gallery {
                 for row in 0..<s.filled[si] where !dead.contains(si * segmentCapacity + row) {
                     if filled.last.map({ $0 == segmentCapacity }) ?? true {
                         segments.append(GallerySegment(capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
-                                                       codes: mode == .int8, bits: mode == .binary))
+                                                       codes: mode != .float32, bits: mode == .binary))
                         filled.append(0)
                     }
                     let target = segments[segments.count - 1], r = filled[filled.count - 1]

@@ -40,6 +40,10 @@ size_t bmk_i32_select_ge(const int32_t *scores, size_t n, int32_t threshold, uin
 /// Indices with distance <= threshold (for Hamming distances).
 size_t bmk_u16_select_le(const uint16_t *distances, size_t n, uint16_t threshold, uint32_t *out);
 
+/// Adds the distances' histogram to `histogram` (entries 0 … max_distance; larger
+/// distances are counted in the last entry).
+void bmk_u16_histogram(const uint16_t *distances, size_t n, uint32_t *histogram, size_t max_distance);
+
 /// Reads `length` bytes and returns a checksum, so the read cannot be optimised away
 /// (the memory-bandwidth probe the benchmarks report against).
 uint64_t bmk_read_checksum(const void *data, size_t length);
