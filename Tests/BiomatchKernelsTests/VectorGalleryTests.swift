@@ -84,7 +84,7 @@ import Testing
     @Test func memoryPerTemplateIsReported() {
         #expect(VectorGallery(dimension: 128, mode: .float32).memoryPerTemplate.total == 520)
         #expect(VectorGallery(dimension: 128, mode: .int8, keepFloatVectors: false).memoryPerTemplate.total == 136)
-        #expect(VectorGallery(dimension: 128, mode: .binary, keepFloatVectors: false).memoryPerTemplate.total == 24)
+        #expect(VectorGallery(dimension: 128, mode: .binary, keepFloatVectors: false).memoryPerTemplate.total == 152)  // bits + int8 codes + id
         #expect(VectorGallery(dimension: 128, mode: .int8).memoryPerTemplate.total == 648)
     }
 
