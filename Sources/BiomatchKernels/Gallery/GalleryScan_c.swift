@@ -15,7 +15,7 @@ extension VectorGallery {
         }
         guard k > 0 else { return [] }
         let s = snapshot
-        let total = s.filled.reduce(0, +)
+        let total = s.total
         guard total > 0 else { return [] }
         let depth = candidateDepth(k: k, parameters)
         let prepared = PreparedQuery(query, snapshot: s, mode: mode)
@@ -44,7 +44,7 @@ extension VectorGallery {
         }
         guard k > 0, !queries.isEmpty else { return queries.map { _ in [] } }
         let s = snapshot
-        let total = s.filled.reduce(0, +)
+        let total = s.total
         guard total > 0 else { return queries.map { _ in [] } }
         let depth = candidateDepth(k: k, parameters)
         let prepared = queries.map { PreparedQuery($0, snapshot: s, mode: mode) }
@@ -120,9 +120,9 @@ extension VectorGallery {
         var scratch = Scratch(rows: Self.chunkRows)
         var slot = from
         while slot < to {
-            let si = slot / segmentCapacity, row = slot % segmentCapacity
+            let (si, row) = s.locate(slot)
             let n = min(Self.chunkRows, to - slot, s.filled[si] - row)
-            if n <= 0 { slot = (si + 1) * segmentCapacity; continue }
+            if n <= 0 { break }
             scanChunk(s, segment: si, row: row, count: n, query: q, tops: &tops, scratch: &scratch)
             slot += n
         }
@@ -133,7 +133,7 @@ extension VectorGallery {
     func scanChunk(_ s: GallerySnapshot, segment si: Int, row: Int, count n: Int, query q: PreparedQuery,
                    tops: inout TopK, scratch: inout Scratch) {
         let segment = s.segments[si]
-        let base = si * segmentCapacity + row
+        let base = s.starts[si] + row
         // Strict thresholds once the selection is full: an equal score from a later
         // (higher) slot would lose the tie anyway.
         let admission = tops.admissionScore
@@ -194,7 +194,7 @@ extension VectorGallery {
             while row < s.filled[si] {
                 let n = min(block, s.filled[si] - row)
                 if mode == .float32, let floats = segment.floats {
-                    let base = si * segmentCapacity + row
+                    let base = s.starts[si] + row
                     qFloats.withUnsafeBufferPointer { qp in
                         scores.withUnsafeMutableBufferPointer { out in
                             // scores (nq × n) = Q (nq × d) · Xᵀ (d × n)
@@ -237,9 +237,9 @@ extension VectorGallery {
             var slot = t * per
             let end = min(total, (t + 1) * per)
             while slot < end {
-                let si = slot / segmentCapacity, row = slot % segmentCapacity
+                let (si, row) = s.locate(slot)
                 let n = min(end - slot, s.filled[si] - row)
-                if n <= 0 { slot = (si + 1) * segmentCapacity; continue }
+                if n <= 0 { break }
                 guard let codes = s.segments[si].bits else { return }
                 bits.withUnsafeBufferPointer { qp in
                     bmk_hamming(qp.baseAddress, codes + row * s.segments[si].words, n, s.segments[si].words, distances.base + slot)
@@ -268,7 +268,7 @@ extension VectorGallery {
                 let m = picked.withUnsafeMutableBufferPointer { bmk_u16_select_le(distances.base + slot, n, admitted, $0.baseAddress) }
                 for i in 0..<m {
                     let candidate = slot + Int(picked[i])
-                    let si = candidate / segmentCapacity, row = candidate % segmentCapacity
+                    let (si, row) = s.locate(candidate)
                     guard row < s.filled[si], let codes = s.segments[si].codes else { continue }
                     if let dead = s.tombstones, dead.contains(candidate) { continue }
                     p.values.withUnsafeBufferPointer { bmk_s8u8_scores($0.baseAddress, codes + row * dimension, 1, dimension, &score) }
@@ -289,7 +289,7 @@ extension VectorGallery {
         var final = TopK(k: k)
         var one: Float = 0
         for c in candidates {
-            let si = c.index / segmentCapacity, row = c.index % segmentCapacity
+            let (si, row) = s.locate(c.index)
             let segment = s.segments[si]
             var score = c.score
             if mode != .float32 {
@@ -305,7 +305,8 @@ extension VectorGallery {
             final.offer(index: c.index, score: score)
         }
         return final.sorted.map { e in
-            GalleryCandidate(id: s.segments[e.index / segmentCapacity].ids[e.index % segmentCapacity], score: e.score)
+            let (si, row) = s.locate(e.index)
+            return GalleryCandidate(id: s.segments[si].ids[row], score: e.score)
         }
     }
 }

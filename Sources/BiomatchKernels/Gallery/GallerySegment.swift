@@ -11,6 +11,8 @@ final class GallerySegment: @unchecked Sendable {
     let codes: UnsafeMutablePointer<UInt8>?
     let bits: UnsafeMutablePointer<UInt64>?
     let words: Int
+    /// The snapshot file this segment's rows live in (read-only), or nil when it owns heap buffers.
+    let mapping: MappedFile?
 
     init(capacity: Int, dimension: Int, floats keepFloats: Bool, codes keepCodes: Bool, bits keepBits: Bool) {
         self.capacity = capacity
@@ -20,9 +22,24 @@ final class GallerySegment: @unchecked Sendable {
         floats = keepFloats ? Self.allocate(Float.self, capacity * dimension) : nil
         codes = keepCodes ? Self.allocate(UInt8.self, capacity * dimension) : nil
         bits = keepBits ? Self.allocate(UInt64.self, capacity * words) : nil
+        mapping = nil
+    }
+
+    /// A full, read-only segment over sections of a mapped snapshot file.
+    init(mapped: MappedFile, count: Int, dimension: Int, ids: UnsafeMutablePointer<UInt64>, floats: UnsafeMutablePointer<Float>?,
+         codes: UnsafeMutablePointer<UInt8>?, bits: UnsafeMutablePointer<UInt64>?) {
+        capacity = count
+        self.dimension = dimension
+        words = (dimension + 63) / 64
+        self.ids = ids
+        self.floats = floats
+        self.codes = codes
+        self.bits = bits
+        mapping = mapped
     }
 
     deinit {
+        guard mapping == nil else { return }  // the mapping unmaps itself
         UnsafeMutableRawPointer(ids).deallocate()
         floats.map { UnsafeMutableRawPointer($0).deallocate() }
         codes.map { UnsafeMutableRawPointer($0).deallocate() }
@@ -66,13 +83,33 @@ final class GallerySnapshot: Sendable {
     let int8: Int8Quantizer?
     let binary: BinaryQuantizer?
 
+    /// Global slot of each segment's first row.
+    let starts: [Int]
+    /// Slots in use: every segment but the last is full.
+    let total: Int
+
     init(segments: [GallerySegment], filled: [Int], tombstones: GalleryTombstones?, live: Int,
          int8: Int8Quantizer?, binary: BinaryQuantizer?) {
         self.segments = segments
+        var starts: [Int] = [], next = 0
+        for segment in segments { starts.append(next); next += segment.capacity }
+        self.starts = starts
+        total = (starts.last ?? 0) + (filled.last ?? 0)
         self.filled = filled
         self.tombstones = tombstones
         self.live = live
         self.int8 = int8
         self.binary = binary
+    }
+
+    /// The segment and row of a global slot.
+    @inline(__always)
+    func locate(_ slot: Int) -> (segment: Int, row: Int) {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= slot { low = mid } else { high = mid - 1 }
+        }
+        return (low, slot - starts[low])
     }
 }

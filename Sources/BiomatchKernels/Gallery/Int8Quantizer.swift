@@ -19,6 +19,9 @@ public struct Int8Quantizer: Sendable, Hashable {
         self.scales = scales
     }
 
+    /// Explicit ranges (a snapshot file's).
+    init(scales: [Float]) { self.scales = scales }
+
     /// The untrained default for unit vectors: every range 4/√d (about 4.5 standard
     /// deviations of an isotropic unit vector's component).
     public init(dimension: Int) {
@@ -60,6 +63,9 @@ public struct BinaryQuantizer: Sendable, Hashable {
     public let thresholds: [Float]
 
     public init(dimension: Int) { thresholds = [Float](repeating: 0, count: dimension) }
+
+    /// Explicit thresholds (a snapshot file's).
+    init(thresholds: [Float]) { self.thresholds = thresholds }
 
     /// Median thresholds from a sample (the "learned threshold" codes).
     public init(training sample: [[Float]], dimension: Int) {

@@ -91,7 +91,7 @@ public final class VectorGallery: Gallery {
             let s = state.snapshot
             for (v, id) in zip(vectors, ids) {
                 if let old = state.slotOf[id] { replaced.append(old); live -= 1 }
-                if filled.last.map({ $0 == segmentCapacity }) ?? true {
+                if segments.last.map({ filled[filled.count - 1] == $0.capacity }) ?? true {
                     segments.append(GallerySegment(
                         capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
                         codes: mode != .float32, bits: mode == .binary))
@@ -99,15 +99,20 @@ public final class VectorGallery: Gallery {
                 }
                 let segment = segments[segments.count - 1]
                 let row = filled[filled.count - 1]
+                let segmentStart = (segments.count - 1 < s.starts.count ? s.starts[segments.count - 1] : totalCapacity(segments.dropLast()))
                 write(v, id: id, into: segment, row: row, int8: s.int8, binary: s.binary)
                 filled[filled.count - 1] = row + 1
-                state.slotOf[id] = (segments.count - 1) * segmentCapacity + row
+                state.slotOf[id] = segmentStart + row
                 live += 1
             }
             let tombstones = replaced.isEmpty ? s.tombstones : (s.tombstones ?? GalleryTombstones(words: [])).adding(replaced)
             state.snapshot = GallerySnapshot(segments: segments, filled: filled, tombstones: tombstones, live: live,
                                              int8: s.int8, binary: s.binary)
         }
+    }
+
+    private func totalCapacity(_ segments: ArraySlice<GallerySegment>) -> Int {
+        segments.reduce(0) { $0 + $1.capacity }
     }
 
     private func write(_ v: [Float], id: UInt64, into segment: GallerySegment, row: Int,
@@ -154,7 +159,7 @@ public final class VectorGallery: Gallery {
             var slotOf: [UInt64: Int] = [:]
             slotOf.reserveCapacity(s.live)
             for (si, segment) in s.segments.enumerated() {
-                for row in 0..<s.filled[si] where !dead.contains(si * segmentCapacity + row) {
+                for row in 0..<s.filled[si] where !dead.contains(s.starts[si] + row) {
                     if filled.last.map({ $0 == segmentCapacity }) ?? true {
                         segments.append(GallerySegment(capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
                                                        codes: mode != .float32, bits: mode == .binary))
