@@ -115,7 +115,8 @@ for mode, extra in [("float32", []), ("int8", []), ("int8_lean", ["--no-floats"]
     cmd = [biomatch, "bench", "identify", "--vectors", os.path.join(work, "gallery.f32"),
            "--query-vectors", os.path.join(work, "queries.f32"), "--gallery-size", str(n),
            "--queries", str(len(queries)), "--dim", str(D), "--k", str(K), "--batch", str(BATCH),
-           "--mode", mode.split("_")[0], "--results-out", out, "--json"] + extra
+           "--mode", mode.split("_")[0], "--results-out", out, "--json",
+           "--snapshot", os.path.join(work, f"gallery_{mode}.bmgs")] + extra
     report = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     ids = np.array(json.load(open(out)))
     report.update({f"{k}_vs_faiss_exact": v for k, v in recall(ids, truth).items()})

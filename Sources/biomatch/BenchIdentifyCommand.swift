@@ -27,6 +27,7 @@ struct BenchIdentify: ParsableCommand {
     @Option(help: "Gallery vectors file (float32 rows).") var vectors: String?
     @Option(help: "Query vectors file (float32 rows).") var queryVectors: String?
     @Option(help: "Write each query's top-k ids as JSON to this file.") var resultsOut: String?
+    @Option(help: "Also write the gallery to this snapshot file and time opening it (mmap) and a first search.") var snapshot: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -74,6 +75,19 @@ struct BenchIdentify: ParsableCommand {
             if got.first?.id == want.first?.id { hit1 += 1 }
             hit10 += Set(got.map(\.id)).intersection(want.map(\.id)).count
         }
+        var snapshotTimes: [String: Double] = [:]
+        if let snapshot {
+            let url = URL(fileURLWithPath: snapshot)
+            let w = DispatchTime.now().uptimeNanoseconds
+            try g.writeSnapshot(to: url)
+            let o = DispatchTime.now().uptimeNanoseconds
+            let reopened = try VectorGallery(snapshotAt: url)
+            let f = DispatchTime.now().uptimeNanoseconds
+            _ = try reopened.search(queryRows[0], k: k, parameters: parameters)
+            let e = DispatchTime.now().uptimeNanoseconds
+            snapshotTimes = ["write_ms": Double(o - w) / 1e6, "open_ms": Double(f - o) / 1e6, "first_search_ms": Double(e - f) / 1e6,
+                             "file_bytes": Double((try? FileManager.default.attributesOfItem(atPath: snapshot)[.size] as? Int) ?? 0)]
+        }
         let sorted = latencies.sorted()
         let report = IdentifyReport(
             mode: mode.rawValue, simd: SIMDLevel.current.description, gallerySize: n, dimension: dim, queries: nq, k: k,
@@ -83,7 +97,8 @@ struct BenchIdentify: ParsableCommand {
             recallAt1: Double(hit1) / Double(nq), recallAt10: Double(hit10) / Double(nq * k),
             bytesPerTemplate: g.memoryPerTemplate, addSeconds: addSeconds, rerankDepth: g.candidateDepthForReport(k: k, parameters),
             bandwidthOneThreadGBs: MemoryBandwidth.measure(threads: 1) / 1e9,
-            bandwidthAllCoresGBs: MemoryBandwidth.measure(threads: ProcessInfo.processInfo.activeProcessorCount) / 1e9)
+            bandwidthAllCoresGBs: MemoryBandwidth.measure(threads: ProcessInfo.processInfo.activeProcessorCount) / 1e9,
+            snapshot: snapshotTimes)
         if let resultsOut {
             try JSONEncoder().encode(results.map { $0.map(\.id) }).write(to: URL(fileURLWithPath: resultsOut))
         }
@@ -154,6 +169,7 @@ struct IdentifyReport: Encodable {
     var rerankDepth: Int
     var bandwidthOneThreadGBs: Double
     var bandwidthAllCoresGBs: Double
+    var snapshot: [String: Double]
 
     /// Bytes one query's scan reads (codes or vectors of every template).
     var scannedBytes: Int { bytesPerTemplate.scanBytes * gallerySize }
@@ -177,6 +193,7 @@ struct IdentifyReport: Encodable {
         try c.encode(scannedBytes, forKey: .scannedBytes)
         try c.encode(bandwidthBoundMs, forKey: .bandwidthBound)
         try c.encode(bandwidthBoundMs / p50Ms, forKey: .bandwidthEfficiency)
+        if !snapshot.isEmpty { try c.encode(snapshot, forKey: .snapshot) }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -199,6 +216,7 @@ struct IdentifyReport: Encodable {
         case scannedBytes = "bytes_scanned_per_query"
         case bandwidthBound = "bandwidth_bound_ms"
         case bandwidthEfficiency = "bandwidth_bound_over_p50"
+        case snapshot
     }
 }
 

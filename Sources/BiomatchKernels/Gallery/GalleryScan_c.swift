@@ -1,6 +1,5 @@
 internal import CBLAS
 internal import CBiomatchKernels
-import Synchronization
 import Dispatch
 
 /// The scans behind ``VectorGallery``'s searches: chunked kernel calls, a threshold
@@ -27,7 +26,7 @@ extension VectorGallery {
         }
         // Split the slot range evenly between threads.
         let per = (total + threads - 1) / threads
-        let partials = Mutex([TopK]())
+        let partials = LockedValue([TopK]())
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             var top = TopK(k: depth)
             scan(s, from: t * per, to: min(total, (t + 1) * per), queries: [prepared], tops: &top)
@@ -50,7 +49,7 @@ extension VectorGallery {
         let prepared = queries.map { PreparedQuery($0, snapshot: s, mode: mode) }
         let threads = max(1, min(parameters.threads ?? ProcessInfoCores.count, queries.count))
         let per = (queries.count + threads - 1) / threads
-        let results = Mutex([[GalleryCandidate]](repeating: [], count: queries.count))
+        let results = LockedValue([[GalleryCandidate]](repeating: [], count: queries.count))
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let range = (t * per)..<min(queries.count, (t + 1) * per)
             guard !range.isEmpty else { return }
@@ -231,7 +230,7 @@ extension VectorGallery {
         let per = (total + threads - 1) / threads
         // Phase 1: distances and their histogram, per thread over its share of slots.
         let distances = SharedBuffer<UInt16>(count: total)
-        let histograms = Mutex([[UInt32]]())
+        let histograms = LockedValue([[UInt32]]())
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             var histogram = [UInt32](repeating: 0, count: maxDistance + 1)
             var slot = t * per
@@ -256,7 +255,7 @@ extension VectorGallery {
         if limit > 0 && cumulative[limit] > 4 * prefilter && cumulative[limit - 1] >= depth { limit -= 1 }
         let admitted = UInt16(limit)
         // Phase 2: int8 scores of the admitted candidates.
-        let partials = Mutex([TopK]())
+        let partials = LockedValue([TopK]())
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             var top = TopK(k: depth)
             var slot = t * per

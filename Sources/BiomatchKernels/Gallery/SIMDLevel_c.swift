@@ -1,6 +1,7 @@
 internal import CBiomatchKernels
 import Dispatch
 import Synchronization
+import Foundation
 
 /// The instruction-set level the scan kernels run at, chosen from the CPU at run time.
 public enum SIMDLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {

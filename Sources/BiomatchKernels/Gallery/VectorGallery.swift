@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The gallery: templates in fixed-size segments, scanned by the SIMD kernels in the
 /// chosen ``GalleryMode``, searched lock-free from any number of tasks.
@@ -30,7 +29,7 @@ public final class VectorGallery: Gallery {
         var snapshot: GallerySnapshot
         var slotOf: [UInt64: Int]
     }
-    let state: Mutex<State>
+    let state: LockedValue<State>
 
     /// A new, empty gallery.
     ///
@@ -53,7 +52,7 @@ public final class VectorGallery: Gallery {
             ? (training.map { Int8Quantizer(training: $0, dimension: dimension) } ?? Int8Quantizer(dimension: dimension)) : nil
         let binary = mode == .binary
             ? (training.map { BinaryQuantizer(training: $0, dimension: dimension) } ?? BinaryQuantizer(dimension: dimension)) : nil
-        state = Mutex(State(
+        state = LockedValue(State(
             snapshot: GallerySnapshot(segments: [], filled: [], tombstones: nil, live: 0, int8: int8, binary: binary),
             slotOf: [:]))
     }
