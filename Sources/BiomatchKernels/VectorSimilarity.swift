@@ -39,11 +39,16 @@ public enum VectorSimilarity {
         let n = a.count
         var accumulator = SIMD16<Float>()
         var i = 0
-        while i + 16 <= n {
-            let va = SIMD16<Float>(a[i..<i + 16])
-            let vb = SIMD16<Float>(b[i..<i + 16])
-            accumulator.addProduct(va, vb)
-            i += 16
+        if let pa = a.baseAddress, let pb = b.baseAddress {
+            let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
+            let stride = MemoryLayout<Float>.stride
+            while i + 16 <= n {
+                // Unaligned vector loads: building SIMD16 from a slice is element by element.
+                let va = ra.loadUnaligned(fromByteOffset: i * stride, as: SIMD16<Float>.self)
+                let vb = rb.loadUnaligned(fromByteOffset: i * stride, as: SIMD16<Float>.self)
+                accumulator.addProduct(va, vb)
+                i += 16
+            }
         }
         var sum = accumulator.sum()
         while i < n {
