@@ -171,8 +171,11 @@ struct IdentifyReport: Encodable {
     var bandwidthAllCoresGBs: Double
     var snapshot: [String: Double]
 
-    /// Bytes one query's scan reads (codes or vectors of every template).
-    var scannedBytes: Int { bytesPerTemplate.scanBytes * gallerySize }
+    /// Bytes one query's full scan streams: the codes or vectors of every template; for
+    /// the binary cascade only the sign bits (its int8 stage reads ~1.5 % of the codes).
+    var scannedBytes: Int {
+        mode == GalleryMode.binary.rawValue ? (dimension + 63) / 64 * 8 * gallerySize : bytesPerTemplate.scanBytes * gallerySize
+    }
     /// The fastest a scan could be at full bandwidth, in ms.
     var bandwidthBoundMs: Double { Double(scannedBytes) / (bandwidthAllCoresGBs * 1e9) * 1000 }
 
