@@ -16,31 +16,19 @@ BMK_AVX512 static inline __m128i reduce4_epi32(__m512i a, __m512i b, __m512i c, 
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-BMK_AVX512 static inline __m128 reduce4_ps(__m512 a, __m512 b, __m512 c, __m512 d) {
-    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
-    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
-    __m512 abcd = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))),
-                                _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd))));
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(abcd), _mm512_extractf32x8_ps(abcd, 1));
-    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-}
-
+// One row at a time with two accumulators: measured faster here than interleaving four
+// rows (which halved the streaming rate on Zen 4), and memory-bound either way.
 BMK_AVX512 void bmk_f32_scores_avx512(const float *q, const float *x, size_t n, size_t d, float *out) {
-    if (d % 16 != 0) { bmk_f32_scores_avx2(q, x, n, d, out); return; }
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
+    if (d % 32 != 0) { bmk_f32_scores_avx2(q, x, n, d, out); return; }
+    for (size_t i = 0; i < n; ++i) {
         const float *r = x + i * d;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-        for (size_t j = 0; j < d; j += 16) {
-            __m512 qv = _mm512_loadu_ps(q + j);
-            a0 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r + j), a0);
-            a1 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r + d + j), a1);
-            a2 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r + 2 * d + j), a2);
-            a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r + 3 * d + j), a3);
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        for (size_t j = 0; j < d; j += 32) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(r + j), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + j + 16), _mm512_loadu_ps(r + j + 16), a1);
         }
-        _mm_storeu_ps(out + i, reduce4_ps(a0, a1, a2, a3));
+        out[i] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
     }
-    if (i < n) bmk_f32_scores_avx2(q, x + i * d, n - i, d, out + i);
 }
 
 BMK_AVX512 void bmk_s8u8_scores_avx512(const int8_t *q, const uint8_t *x, size_t n, size_t d, int32_t *out) {

@@ -23,6 +23,7 @@ struct BenchIdentify: ParsableCommand {
     @Option(help: "Queries in the timed batch.") var batch: Int = 256
     @Option(help: "Candidates re-scored exactly (int8/binary); default per mode.") var rerank: Int?
     @Option(help: "Binary mode: Hamming candidates re-scored with int8; default 1.5 % of the gallery.") var prefilter: Int?
+    @Option(help: "Threads for one query's scan (default: all cores from 65,536 templates).") var threads: Int?
     @Flag(help: "Do not keep float vectors (int8/binary return estimated scores).") var noFloats = false
     @Option(help: "Gallery vectors file (float32 rows).") var vectors: String?
     @Option(help: "Query vectors file (float32 rows).") var queryVectors: String?
@@ -50,7 +51,7 @@ struct BenchIdentify: ParsableCommand {
             let end = min(n, start + step)
             try exact.add((start..<end).map { row(gallery, $0) }, ids: (start..<end).map(UInt64.init))
         }
-        let parameters = GallerySearchParameters(rerankDepth: rerank, prefilterDepth: prefilter)
+        let parameters = GallerySearchParameters(rerankDepth: rerank, prefilterDepth: prefilter, threads: threads)
 
         // Single queries, one at a time (both cores inside each).
         for q in queryRows.prefix(5) { _ = try g.search(q, k: k, parameters: parameters) }
