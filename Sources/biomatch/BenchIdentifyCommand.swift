@@ -96,7 +96,7 @@ struct BenchIdentify: ParsableCommand {
             meanMs: latencies.reduce(0, +) / Double(latencies.count),
             batchSize: batch, batchSeconds: batchSeconds, batchQueriesPerSecond: Double(batch) / batchSeconds,
             recallAt1: Double(hit1) / Double(nq), recallAt10: Double(hit10) / Double(nq * k),
-            bytesPerTemplate: g.memoryPerTemplate, addSeconds: addSeconds, rerankDepth: g.candidateDepthForReport(k: k, parameters),
+            bytesPerTemplate: g.memoryPerTemplate, addSeconds: addSeconds, rerankDepth: g.candidateDepth(k: k, parameters),
             bandwidthOneThreadGBs: MemoryBandwidth.measure(threads: 1) / 1e9,
             bandwidthAllCoresGBs: MemoryBandwidth.measure(threads: ProcessInfo.processInfo.activeProcessorCount) / 1e9,
             snapshot: snapshotTimes)
@@ -121,32 +121,7 @@ struct BenchIdentify: ParsableCommand {
             let rows = min(available, count)
             return data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self).prefix(rows * dim)) }
         }
-        var rng = SplitMix64(seed: seed)
-        var out = [Float](repeating: 0, count: count * dim)
-        for i in 0..<count {
-            var norm: Float = 0
-            for j in 0..<dim {
-                // Sum of uniforms: close enough to Gaussian for isotropic directions.
-                let g = (0..<4).reduce(Float(0)) { s, _ in s + Float(rng.next() >> 40) / Float(1 << 24) } - 2
-                out[i * dim + j] = g
-                norm += g * g
-            }
-            let inv = 1 / norm.squareRoot()
-            for j in 0..<dim { out[i * dim + j] *= inv }
-        }
-        return out
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return SeededVectors.unit(count: count, dimension: dim, seed: seed).flatMap { $0 }
     }
 }
 

@@ -1,19 +1,10 @@
 import BiomatchEvaluation
 import BiomatchKernels
-import Foundation
 import Testing
 
 @Suite struct OpenSetIdentificationTests {
     func unit(_ n: Int, _ d: Int, seed: Int) -> [[Float]] {
-        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
-        func next() -> Float {  // xorshift64*, uniform in [-1, 1)
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return Float((state &* 0x2545_F491_4F6C_DD1D) >> 40) / Float(1 << 23) - 1
-        }
-        return (0..<n).map { _ in
-            let v = (0..<d).map { _ in next() }
-            return VectorSimilarity.l2Normalized(v) ?? v
-        }
+        SeededVectors.unit(count: n, dimension: d, seed: UInt64(seed))
     }
 
     @Test func thresholdsHoldTheirFPIROnNewNonMatedProbes() throws {

@@ -4,12 +4,7 @@ import Testing
 
 @Suite struct GallerySnapshotTests {
     func vectors(_ n: Int, _ d: Int, seed: UInt64) -> [[Float]] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        func next() -> Float {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return Float((state &* 0x2545_F491_4F6C_DD1D) >> 40) / Float(1 << 23) - 1
-        }
-        return (0..<n).map { _ in VectorSimilarity.l2Normalized((0..<d).map { _ in next() }) ?? [] }
+        SeededVectors.unit(count: n, dimension: d, seed: seed)
     }
 
     func temporaryFile() -> URL {

@@ -4,16 +4,10 @@ import Testing
 /// Every SIMD level must give the portable kernels' results (integers exactly, floats
 /// to rounding), through the gallery that drives them.
 @Suite(.serialized) struct ScanKernelTests {
-    func randomUnitVectors(_ n: Int, _ d: Int) -> [[Float]] {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<n).map { _ in
-            VectorSimilarity.l2Normalized((0..<d).map { _ in Float.random(in: -1...1, using: &rng) }) ?? [Float](repeating: 1, count: d)
-        }
-    }
-
     @Test(arguments: [GalleryMode.float32, .int8, .binary])
     func everyLevelAgreesWithPortable(mode: GalleryMode) throws {
-        let vectors = randomUnitVectors(3000, 128), queries = randomUnitVectors(7, 128)
+        let vectors = SeededVectors.unit(count: 3000, dimension: 128, seed: 1)
+        let queries = SeededVectors.unit(count: 7, dimension: 128, seed: 2)
         let gallery = VectorGallery(dimension: 128, mode: mode)
         try gallery.add(vectors, ids: (0..<3000).map(UInt64.init))
         let best = SIMDLevel.current

@@ -2,11 +2,8 @@
 import Testing
 
 @Suite struct VectorGalleryTests {
-    func randomUnitVectors(_ n: Int, _ d: Int) -> [[Float]] {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<n).map { _ in
-            VectorSimilarity.l2Normalized((0..<d).map { _ in Float.random(in: -1...1, using: &rng) }) ?? [Float](repeating: 1, count: d)
-        }
+    func randomUnitVectors(_ n: Int, _ d: Int, seed: UInt64 = 1) -> [[Float]] {
+        SeededVectors.unit(count: n, dimension: d, seed: seed)
     }
 
     /// Exact top-k by brute force, ties by lower index.
@@ -23,7 +20,7 @@ import Testing
         try gallery.add(vectors, ids: ids)
         #expect(gallery.count == 5000)
         var hits = 0, total = 0
-        for q in randomUnitVectors(20, 128) {
+        for q in randomUnitVectors(20, 128, seed: 2) {
             let got = try gallery.search(q, k: 10)
             let want = bruteForce(q, vectors, ids: ids, k: 10)
             hits += Set(got.map(\.id)).intersection(want).count

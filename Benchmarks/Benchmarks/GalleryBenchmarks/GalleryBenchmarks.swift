@@ -2,24 +2,14 @@ import Benchmark
 import BiomatchKernels
 import Foundation
 
-/// Seeded unit vectors, so every run measures the same data.
-func unitVectors(_ n: Int, _ d: Int, seed: UInt64) -> [[Float]] {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    func next() -> Float {
-        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-        return Float((state &* 0x2545_F491_4F6C_DD1D) >> 40) / Float(1 << 23) - 1
-    }
-    return (0..<n).map { _ in VectorSimilarity.l2Normalized((0..<d).map { _ in next() }) ?? [] }
-}
-
 let gallerySize = Int(ProcessInfo.processInfo.environment["BIOMATCH_BENCH_GALLERY"] ?? "") ?? 100_000
 let dimension = 128
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(3))
 
-    let data = unitVectors(gallerySize, dimension, seed: 1)
-    let queries = unitVectors(256, dimension, seed: 2)
+    let data = SeededVectors.unit(count: gallerySize, dimension: dimension, seed: 1)
+    let queries = SeededVectors.unit(count: 256, dimension: dimension, seed: 2)
 
     for mode in GalleryMode.allCases {
         let gallery = VectorGallery(dimension: dimension, mode: mode)

@@ -67,12 +67,9 @@ extension VectorGallery {
         return results.withLock { $0 }
     }
 
-    /// The number of candidates a search with these parameters re-scores.
-    public func candidateDepthForReport(k: Int, _ parameters: GallerySearchParameters) -> Int {
-        candidateDepth(k: k, parameters)
-    }
-
-    func candidateDepth(k: Int, _ parameters: GallerySearchParameters) -> Int {
+    /// The number of candidates a search for the best `k` with these parameters keeps
+    /// from the scan for re-scoring (`k` itself in float32 mode).
+    public func candidateDepth(k: Int, _ parameters: GallerySearchParameters) -> Int {
         if let depth = parameters.rerankDepth { return max(k, depth) }
         switch mode {
         case .float32: return k

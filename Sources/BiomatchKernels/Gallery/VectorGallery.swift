@@ -83,35 +83,60 @@ public final class VectorGallery: Gallery {
         }
         guard !vectors.isEmpty else { return }
         state.withLock { state in
-            var segments = state.snapshot.segments
-            var filled = state.snapshot.filled
-            var replaced: [Int] = []
-            var live = state.snapshot.live
             let s = state.snapshot
+            var rows = RowAppender(from: s, gallery: self)
+            var replaced: [Int] = []
+            var live = s.live
             for (v, id) in zip(vectors, ids) {
                 if let old = state.slotOf[id] { replaced.append(old); live -= 1 }
-                if segments.last.map({ filled[filled.count - 1] == $0.capacity }) ?? true {
-                    segments.append(GallerySegment(
-                        capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
-                        codes: mode != .float32, bits: mode == .binary))
-                    filled.append(0)
-                }
-                let segment = segments[segments.count - 1]
-                let row = filled[filled.count - 1]
-                let segmentStart = (segments.count - 1 < s.starts.count ? s.starts[segments.count - 1] : totalCapacity(segments.dropLast()))
+                let (segment, row, slot) = rows.next()
                 write(v, id: id, into: segment, row: row, int8: s.int8, binary: s.binary)
-                filled[filled.count - 1] = row + 1
-                state.slotOf[id] = segmentStart + row
+                state.slotOf[id] = slot
                 live += 1
             }
             let tombstones = replaced.isEmpty ? s.tombstones : (s.tombstones ?? GalleryTombstones(words: [])).adding(replaced)
-            state.snapshot = GallerySnapshot(segments: segments, filled: filled, tombstones: tombstones, live: live,
+            state.snapshot = GallerySnapshot(segments: rows.segments, filled: rows.filled, tombstones: tombstones, live: live,
                                              int8: s.int8, binary: s.binary)
         }
     }
 
-    private func totalCapacity(_ segments: ArraySlice<GallerySegment>) -> Int {
-        segments.reduce(0) { $0 + $1.capacity }
+    /// Hands out the next free row, opening a new segment when the last one is full.
+    /// Rows before the snapshot's published counts are never handed out again.
+    struct RowAppender {
+        private(set) var segments: [GallerySegment]
+        private(set) var filled: [Int]
+        /// Global slot of the last segment's first row.
+        private var lastStart: Int
+        private let gallery: VectorGallery
+
+        init(from snapshot: GallerySnapshot, gallery: VectorGallery) {
+            segments = snapshot.segments
+            filled = snapshot.filled
+            lastStart = snapshot.starts.last ?? 0
+            self.gallery = gallery
+        }
+
+        /// An empty appender (compaction builds a new layout).
+        init(gallery: VectorGallery) {
+            segments = []
+            filled = []
+            lastStart = 0
+            self.gallery = gallery
+        }
+
+        mutating func next() -> (segment: GallerySegment, row: Int, slot: Int) {
+            let lastIsFull = segments.last.map { filled[filled.count - 1] == $0.capacity } ?? true
+            if lastIsFull {
+                if let last = segments.last { lastStart += last.capacity }
+                segments.append(GallerySegment(
+                    capacity: gallery.segmentCapacity, dimension: gallery.dimension, floats: gallery.keepsFloatVectors,
+                    codes: gallery.mode != .float32, bits: gallery.mode == .binary))
+                filled.append(0)
+            }
+            let row = filled[filled.count - 1]
+            filled[filled.count - 1] = row + 1
+            return (segments[segments.count - 1], row, lastStart + row)
+        }
     }
 
     private func write(_ v: [Float], id: UInt64, into segment: GallerySegment, row: Int,
@@ -154,27 +179,21 @@ public final class VectorGallery: Gallery {
         state.withLock { state in
             let s = state.snapshot
             guard let dead = s.tombstones else { return }
-            var segments: [GallerySegment] = [], filled: [Int] = []
+            var rows = RowAppender(gallery: self)
             var slotOf: [UInt64: Int] = [:]
             slotOf.reserveCapacity(s.live)
             for (si, segment) in s.segments.enumerated() {
                 for row in 0..<s.filled[si] where !dead.contains(s.starts[si] + row) {
-                    if filled.last.map({ $0 == segmentCapacity }) ?? true {
-                        segments.append(GallerySegment(capacity: segmentCapacity, dimension: dimension, floats: keepsFloatVectors,
-                                                       codes: mode != .float32, bits: mode == .binary))
-                        filled.append(0)
-                    }
-                    let target = segments[segments.count - 1], r = filled[filled.count - 1]
+                    let (target, r, slot) = rows.next()
                     target.ids[r] = segment.ids[row]
                     if let f = target.floats, let g = segment.floats { (f + r * dimension).update(from: g + row * dimension, count: dimension) }
                     if let c = target.codes, let d = segment.codes { (c + r * dimension).update(from: d + row * dimension, count: dimension) }
                     if let b = target.bits, let e = segment.bits { (b + r * target.words).update(from: e + row * segment.words, count: segment.words) }
-                    slotOf[segment.ids[row]] = (segments.count - 1) * segmentCapacity + r
-                    filled[filled.count - 1] = r + 1
+                    slotOf[segment.ids[row]] = slot
                 }
             }
             state.slotOf = slotOf
-            state.snapshot = GallerySnapshot(segments: segments, filled: filled, tombstones: nil, live: slotOf.count,
+            state.snapshot = GallerySnapshot(segments: rows.segments, filled: rows.filled, tombstones: nil, live: slotOf.count,
                                              int8: s.int8, binary: s.binary)
         }
     }
