@@ -16,6 +16,8 @@
 //                                  threshold calibration from impostor scores.
 //   exported BiomatchFace        – decode → detect (YuNet) → align → embed (SFace) →
 //                                  quality → FaceTemplate, and FMR-calibrated comparison.
+//   exported BiomatchFingerprint – image → minutiae (OpenCV enhancement through the bridge),
+//                                  ISO/IEC 19794-2 and ANSI/INCITS 378 records, MCC matching.
 //   tool     biomatch            – the command-line tool.
 //
 // No target uses unsafeFlags, so the package stays usable as a dependency.
@@ -33,6 +35,7 @@ let package = Package(
         .library(name: "BiomatchKernels", targets: ["BiomatchKernels"]),
         .library(name: "BiomatchEvaluation", targets: ["BiomatchEvaluation"]),
         .library(name: "BiomatchFace", targets: ["BiomatchFace"]),
+        .library(name: "BiomatchFingerprint", targets: ["BiomatchFingerprint"]),
         .executable(name: "biomatch", targets: ["biomatch"]),
     ],
     dependencies: [
@@ -85,12 +88,23 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "BiomatchFingerprint",
+            dependencies: [
+                "BiomatchKernels",
+                "BiomatchEvaluation",
+                "CBiomatchBridge",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
 
         // MARK: tool
         .executableTarget(
             name: "biomatch",
             dependencies: [
                 "BiomatchFace",
+                "BiomatchFingerprint",
                 "BiomatchEvaluation",
                 "BiomatchKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -103,6 +117,7 @@ let package = Package(
         .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchKernels"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
