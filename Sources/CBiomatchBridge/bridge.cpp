@@ -1,6 +1,7 @@
 // OpenCV behind the plain C API of CBiomatchBridge.h. Every entry point catches every
 // exception: nothing C++ escapes into Swift or C callers.
 #include "CBiomatchBridge.h"
+#include "bridge_internal.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -26,27 +27,8 @@ struct bmcv_blobs {
 };
 
 namespace {
-
-void set_error(char *err, size_t errlen, const std::string &message) {
-    if (err == nullptr || errlen == 0) return;
-    size_t n = message.size() < errlen - 1 ? message.size() : errlen - 1;
-    std::memcpy(err, message.data(), n);
-    err[n] = '\0';
-}
-
-template <typename F>
-auto guarded(char *err, size_t errlen, F body) -> decltype(body()) {
-    try {
-        return body();
-    } catch (const cv::Exception &e) {
-        set_error(err, errlen, e.err.empty() ? e.what() : e.err);
-    } catch (const std::exception &e) {
-        set_error(err, errlen, e.what());
-    } catch (...) {
-        set_error(err, errlen, "unknown C++ exception");
-    }
-    return nullptr;
-}
+using bmcv_internal::guarded;
+using bmcv_internal::set_error;
 
 bmcv_image *wrap(cv::Mat mat) {
     auto *image = new bmcv_image;

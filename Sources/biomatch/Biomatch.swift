@@ -4,6 +4,6 @@ import ArgumentParser
 struct BiomatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "biomatch",
-        abstract: "Biometric template matching: face templates, comparison and evaluation.",
-        subcommands: [FaceCommand.self, EvalCommand.self, BenchCommand.self])
+        abstract: "Biometric template matching: face and fingerprint templates, comparison and evaluation.",
+        subcommands: [FaceCommand.self, FingerCommand.self, EvalCommand.self, BenchCommand.self])
 }

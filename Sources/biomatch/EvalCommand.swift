@@ -1,13 +1,14 @@
 import ArgumentParser
 import BiomatchEvaluation
 import BiomatchFace
+import BiomatchFingerprint
 import Foundation
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Accuracy evaluation (ISO/IEC 19795-1 figures).",
-        subcommands: [Face.self])
+        subcommands: [Face.self, Finger.self, Altered.self])
 
     struct Face: ParsableCommand {
         static let configuration = CommandConfiguration(

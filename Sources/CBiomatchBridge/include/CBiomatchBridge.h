@@ -108,6 +108,40 @@ size_t bmcv_blobs_count(const bmcv_blobs *blobs, int index);
 const float *bmcv_blobs_data(const bmcv_blobs *blobs, int index);
 void bmcv_blobs_free(bmcv_blobs *blobs);
 
+// MARK: - Fingerprint enhancement
+
+typedef struct bmcv_fingerprint_maps bmcv_fingerprint_maps;
+
+/// Enhances a fingerprint image for minutiae detection. The image (any channel count is
+/// reduced to grey) is first resampled by `scale` (500 / dpi, so that ridge geometry is in
+/// 500-dpi pixels), then: local contrast normalisation, gradient-energy segmentation
+/// (largest region, holes filled), structure-tensor orientation and coherence, the
+/// median ridge period from x-signatures, a bank of `orientation_bins` Gabor filters at
+/// that period, binarisation and Zhang–Suen thinning. All maps are width × height at the
+/// resampled size, row-major, no padding. Returns NULL with a message on failure.
+bmcv_fingerprint_maps *bmcv_fingerprint_enhance(const bmcv_image *image, double scale, int orientation_bins,
+                                                char *err, size_t errlen);
+void bmcv_fingerprint_maps_free(bmcv_fingerprint_maps *maps);
+int bmcv_fingerprint_maps_width(const bmcv_fingerprint_maps *maps);
+int bmcv_fingerprint_maps_height(const bmcv_fingerprint_maps *maps);
+/// Median ridge period in (resampled) pixels.
+double bmcv_fingerprint_maps_ridge_period(const bmcv_fingerprint_maps *maps);
+/// Fraction of the image that is fingerprint foreground.
+double bmcv_fingerprint_maps_foreground_fraction(const bmcv_fingerprint_maps *maps);
+/// Thinned ridges, 1 byte per pixel (0 or 1).
+const uint8_t *bmcv_fingerprint_maps_skeleton(const bmcv_fingerprint_maps *maps);
+/// Binarised enhanced ridges before thinning (0 or 1).
+const uint8_t *bmcv_fingerprint_maps_binary(const bmcv_fingerprint_maps *maps);
+/// Foreground mask (0 or 1).
+const uint8_t *bmcv_fingerprint_maps_mask(const bmcv_fingerprint_maps *maps);
+/// Ridge orientation in radians, [0, π), counter-clockwise on screen from the x axis
+/// measured with y pointing down (atan2 of image coordinates).
+const float *bmcv_fingerprint_maps_orientation(const bmcv_fingerprint_maps *maps);
+/// Orientation coherence 0–1 (1 = perfectly parallel ridges).
+const float *bmcv_fingerprint_maps_coherence(const bmcv_fingerprint_maps *maps);
+/// Euclidean distance in pixels from each pixel to the nearest background pixel.
+const float *bmcv_fingerprint_maps_border_distance(const bmcv_fingerprint_maps *maps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,30 @@ void bmk_u16_histogram(const uint16_t *distances, size_t n, uint32_t *histogram,
 /// (the memory-bandwidth probe the benchmarks report against).
 uint64_t bmk_read_checksum(const void *data, size_t length);
 
+/// Minutia Cylinder-Code local similarities (bit-based MCC). Each cylinder is `words`
+/// 64-bit words of cell bits followed by `words` words of cell validity. For probe
+/// cylinder i and candidate cylinder j, out[i·nb + j] is 1 − √|a⊕b| / (√|a| + √|b|) over
+/// the cells valid in both, or 0 when fewer than `min_matchable` cells are valid in both
+/// or the minutia directions differ by more than acos(`min_cos`) (cos/sin arrays hold
+/// each minutia's direction as a unit vector).
+void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_a, size_t na,
+                        const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
+                        size_t words, uint32_t min_matchable, float min_cos, float *out);
+
+/// The first stage of 1:N fingerprint search: cylinder bits without validity (`words`
+/// words each for the probe; the candidate's stored word-major in blocks of 8 cylinders,
+/// block k word w lane l at b_blocks[(k·words + w)·8 + l]), local similarity
+/// 1 − √hamming / (norm_a + norm_b) with norms √popcount, direction-gated like
+/// bmk_mcc_similarity. Each probe cylinder's best match votes for the rotation between
+/// the two minutiae; returns the mean of the `k` (≤ 16) best votes of the strongest
+/// rotation. The candidate's cylinders are sorted by direction; `angle_a`/`angle_b` hold
+/// the directions (radians, [0, 2π)) and `block_lo`/`block_hi` each candidate block's
+/// direction range, so blocks out of the direction gate are skipped.
+float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
+                           const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
+                           size_t words, float min_cos, size_t k,
+                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi);
+
 #ifdef __cplusplus
 }
 #endif

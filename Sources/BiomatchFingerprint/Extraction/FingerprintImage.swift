@@ -1,0 +1,66 @@
+internal import CBiomatchBridge
+import Foundation
+
+/// A decoded fingerprint image and the resolution it was captured at.
+///
+/// Accepts whatever OpenCV decodes (PNG, BMP, PGM, JPEG, TIFF, WEBP). Immutable and safe
+/// to share between tasks.
+public final class FingerprintImage: @unchecked Sendable {
+    // Immutable after init; bridge calls on it only read.
+    let handle: OpaquePointer
+
+    /// Width in pixels.
+    public let width: Int
+    /// Height in pixels.
+    public let height: Int
+    /// Capture resolution in dots per inch (FVC2002 DB2: 569, the others 500).
+    public let dpi: Int
+
+    /// Accepted resolutions, dots per inch.
+    public static let dpiRange = 250...1000
+    /// Largest accepted width × height.
+    public static let maxPixels = 4_000_000
+
+    /// Decodes image bytes captured at `dpi`.
+    /// - Throws: ``FingerprintError`` `corruptImage`, `invalidResolution`, `imageTooSmall`, `imageTooLarge`.
+    public init(bytes: [UInt8], dpi: Int = 500, name: String = "bytes") throws(FingerprintError) {
+        guard Self.dpiRange.contains(dpi) else {
+            throw FingerprintError(.invalidResolution, "\(name): resolution \(dpi) dpi is outside \(Self.dpiRange.lowerBound)–\(Self.dpiRange.upperBound); pass the sensor's resolution with --dpi")
+        }
+        var message = [CChar](repeating: 0, count: 256)
+        let decoded = bytes.withUnsafeBufferPointer { buf in
+            bmcv_image_decode(buf.baseAddress, buf.count, &message, message.count)
+        }
+        guard let decoded else {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw FingerprintError(.corruptImage, "\(name): \(reason.isEmpty ? "not a decodable image" : reason)")
+        }
+        let w = Int(bmcv_image_width(decoded)), h = Int(bmcv_image_height(decoded))
+        guard w * h <= Self.maxPixels else {
+            bmcv_image_free(decoded)
+            throw FingerprintError(.imageTooLarge, "\(name): \(w)×\(h) pixels is over the \(Self.maxPixels)-pixel limit")
+        }
+        let minSide = 64 * dpi / 500
+        guard min(w, h) >= minSide else {
+            bmcv_image_free(decoded)
+            throw FingerprintError(.imageTooSmall, "\(name): \(w)×\(h) pixels is too small for a fingerprint at \(dpi) dpi (at least \(minSide) pixels a side)")
+        }
+        handle = decoded
+        width = w
+        height = h
+        self.dpi = dpi
+    }
+
+    /// Reads and decodes an image file captured at `dpi`.
+    public convenience init(contentsOf url: URL, dpi: Int = 500) throws(FingerprintError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw FingerprintError(.unreadableInput, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(bytes: [UInt8](data), dpi: dpi, name: url.lastPathComponent)
+    }
+
+    deinit { bmcv_image_free(handle) }
+}

@@ -1,0 +1,68 @@
+/// A fingerprint template: one finger's minutiae with the geometry needed to compare
+/// them (image size and resolution). A small immutable value; encode it as an ISO/IEC
+/// 19794-2 or ANSI/INCITS 378 record with ``record(format:position:)``.
+public struct FingerprintTemplate: Sendable, Hashable {
+    /// Source image width in pixels.
+    public let width: Int
+    /// Source image height in pixels.
+    public let height: Int
+    /// Source resolution in dots per inch.
+    public let dpi: Int
+    /// Overall finger quality 0–100.
+    public let quality: Int
+    /// The minutiae (at most 255, the records' limit).
+    public let minutiae: [Minutia]
+
+    /// The most minutiae a template holds (a record view's limit).
+    public static let maximumMinutiae = 255
+
+    /// Creates a template; minutiae beyond ``maximumMinutiae`` are dropped, lowest quality first.
+    public init(width: Int, height: Int, dpi: Int, quality: Int, minutiae: [Minutia]) {
+        self.width = width
+        self.height = height
+        self.dpi = dpi
+        self.quality = max(0, min(100, quality))
+        self.minutiae = minutiae.count <= Self.maximumMinutiae ? minutiae
+            : Array(minutiae.sorted { $0.quality > $1.quality }.prefix(Self.maximumMinutiae))
+    }
+
+    /// Pixels per centimetre, as records store resolution.
+    var pixelsPerCentimetre: UInt16 { UInt16((Double(dpi) / 2.54).rounded()) }
+
+    /// This template as a one-view record.
+    /// - Throws: ``FingerprintError/Code/unencodable`` when the image is larger than 16383 pixels.
+    public func record(format: FingerRecordFormat, position: FingerPosition = .unknown) throws(FingerprintError) -> FingerMinutiaeRecord {
+        guard width < 0x4000, height < 0x4000 else {
+            throw FingerprintError(.unencodable, "an image of \(width)×\(height) pixels does not fit a minutiae record")
+        }
+        let recordMinutiae = minutiae.map { m in
+            // Records measure angles counter-clockwise on screen: the negated image angle.
+            RecordMinutia(type: RecordMinutiaType(rawValue: m.kind.rawValue) ?? .other,
+                          x: UInt16(max(0, min(Float(0x3FFF), m.x.rounded()))),
+                          y: UInt16(max(0, min(Float(0x3FFF), m.y.rounded()))),
+                          angleCode: RecordMinutia.angleCode(radians: -Double(m.direction), format: format),
+                          quality: m.quality)
+        }
+        let view = FingerView(position: position.rawValue, quality: UInt8(quality), minutiae: recordMinutiae)
+        return FingerMinutiaeRecord(format: format, imageWidth: UInt16(width), imageHeight: UInt16(height),
+                                    resolutionX: pixelsPerCentimetre, resolutionY: pixelsPerCentimetre, views: [view])
+    }
+
+    /// A template from one view of a record.
+    /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range.
+    public init(record: FingerMinutiaeRecord, view index: Int = 0) throws(FingerprintError) {
+        guard record.views.indices.contains(index) else {
+            throw FingerprintError(.invalidField, "the record has \(record.views.count) views; view \(index) does not exist")
+        }
+        let view = record.views[index]
+        let twoPi = 2 * Double.pi
+        let minutiae = view.minutiae.map { m in
+            var angle = (-m.angleRadians(in: record.format)).truncatingRemainder(dividingBy: twoPi)
+            if angle < 0 { angle += twoPi }
+            return Minutia(x: Float(m.x), y: Float(m.y), direction: Float(angle),
+                           kind: Minutia.Kind(rawValue: m.type.rawValue) ?? .other, quality: m.quality)
+        }
+        self.init(width: Int(record.imageWidth), height: Int(record.imageHeight),
+                  dpi: Int((Double(record.resolutionX) * 2.54).rounded()), quality: Int(view.quality), minutiae: minutiae)
+    }
+}

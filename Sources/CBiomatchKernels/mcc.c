@@ -1,0 +1,248 @@
+// Minutia Cylinder-Code kernels: local similarities of bit-vector cylinders by popcount
+// (Cappelli, Ferrara, Maltoni, IEEE TPAMI 2010, the bit-based MCC). Portable C and
+// AVX-512 VPOPCNTDQ versions, chosen by the dispatcher's level.
+#include "kernels_internal.h"
+
+#include <math.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define BMK_MCC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,popcnt")))
+#endif
+
+static inline float local_similarity(unsigned matchable, unsigned pa, unsigned pb, unsigned px, unsigned min_matchable) {
+    if (matchable < min_matchable) return 0.0f;
+    float denom = sqrtf((float)pa) + sqrtf((float)pb);
+    return denom > 0 ? 1.0f - sqrtf((float)px) / denom : 0.0f;
+}
+
+static void mcc_similarity_scalar(const uint64_t *a, const float *ca, const float *sa, size_t na,
+                                  const uint64_t *b, const float *cb, const float *sb, size_t nb,
+                                  size_t words, uint32_t min_matchable, float min_cos, float *out) {
+    for (size_t i = 0; i < na; ++i) {
+        const uint64_t *bitsA = a + i * 2 * words, *maskA = bitsA + words;
+        for (size_t j = 0; j < nb; ++j) {
+            float *o = out + i * nb + j;
+            if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            const uint64_t *bitsB = b + j * 2 * words, *maskB = bitsB + words;
+            unsigned pm = 0, pa = 0, pb = 0, px = 0;
+            for (size_t w = 0; w < words; ++w) {
+                uint64_t m = maskA[w] & maskB[w];
+                pm += (unsigned)__builtin_popcountll(m);
+                pa += (unsigned)__builtin_popcountll(bitsA[w] & m);
+                pb += (unsigned)__builtin_popcountll(bitsB[w] & m);
+                px += (unsigned)__builtin_popcountll((bitsA[w] ^ bitsB[w]) & m);
+            }
+            *o = local_similarity(pm, pa, pb, px, min_matchable);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float *ca, const float *sa, size_t na,
+                                                 const uint64_t *b, const float *cb, const float *sb, size_t nb,
+                                                 size_t words, uint32_t min_matchable, float min_cos, float *out) {
+    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out); return; }
+    for (size_t i = 0; i < na; ++i) {
+        const uint64_t *bitsA = a + i * 48;
+        __m512i a0 = _mm512_loadu_si512(bitsA), a1 = _mm512_loadu_si512(bitsA + 8), a2 = _mm512_loadu_si512(bitsA + 16);
+        __m512i m0 = _mm512_loadu_si512(bitsA + 24), m1 = _mm512_loadu_si512(bitsA + 32), m2 = _mm512_loadu_si512(bitsA + 40);
+        for (size_t j = 0; j < nb; ++j) {
+            float *o = out + i * nb + j;
+            if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            const uint64_t *bitsB = b + j * 48;
+            __m512i k0 = _mm512_and_si512(m0, _mm512_loadu_si512(bitsB + 24));
+            __m512i k1 = _mm512_and_si512(m1, _mm512_loadu_si512(bitsB + 32));
+            __m512i k2 = _mm512_and_si512(m2, _mm512_loadu_si512(bitsB + 40));
+            __m512i b0 = _mm512_and_si512(k0, _mm512_loadu_si512(bitsB));
+            __m512i b1 = _mm512_and_si512(k1, _mm512_loadu_si512(bitsB + 8));
+            __m512i b2 = _mm512_and_si512(k2, _mm512_loadu_si512(bitsB + 16));
+            __m512i x0 = _mm512_and_si512(a0, k0), x1 = _mm512_and_si512(a1, k1), x2 = _mm512_and_si512(a2, k2);
+            __m512i pm = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(k0), _mm512_popcnt_epi64(k1)), _mm512_popcnt_epi64(k2));
+            __m512i pa = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)), _mm512_popcnt_epi64(x2));
+            __m512i pb = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(b0), _mm512_popcnt_epi64(b1)), _mm512_popcnt_epi64(b2));
+            __m512i px = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, b0)),
+                                                           _mm512_popcnt_epi64(_mm512_xor_si512(x1, b1))),
+                                          _mm512_popcnt_epi64(_mm512_xor_si512(x2, b2)));
+            *o = local_similarity((unsigned)_mm512_reduce_add_epi64(pm), (unsigned)_mm512_reduce_add_epi64(pa),
+                                  (unsigned)_mm512_reduce_add_epi64(pb), (unsigned)_mm512_reduce_add_epi64(px), min_matchable);
+        }
+    }
+}
+#endif
+
+void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_a, size_t na,
+                        const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
+                        size_t words, uint32_t min_matchable, float min_cos, float *out) {
+#if defined(__x86_64__)
+    if (bmk_simd_level() >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
+#endif
+    mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
+}
+
+// Keeps the `k` largest values seen in a small descending array.
+static inline void keep_top(float *top, size_t k, float v) {
+    if (v <= top[k - 1]) return;
+    size_t p = k - 1;
+    while (p > 0 && top[p - 1] < v) { top[p] = top[p - 1]; --p; }
+    top[p] = v;
+}
+
+static float mean_top(const float *top, size_t k) {
+    float s = 0;
+    for (size_t t = 0; t < k; ++t) s += top[t];
+    return s / (float)k;
+}
+
+// Rotation-consistent aggregation: each probe cylinder's best match votes, with its
+// similarity, for the rotation between the two minutiae (16 bins over the ±90° the
+// direction gate allows); 3-bin windows whose vote total is at least 60 % of the largest
+// are scored by the mean of their `k` best votes, and the best counts.
+static float rotation_vote(const float *best, const int *best_j, const float *angle_a, const float *angle_b,
+                           size_t na, size_t k) {
+    enum { BINS = 16 };
+    if (k > 16) k = 16;
+    float sum[BINS + 2] = {0};
+    int bins[256];
+    for (size_t i = 0; i < na; ++i) {
+        bins[i] = -1;
+        if (best_j[i] < 0) continue;
+        float angle = angle_a[i] - angle_b[best_j[i]];   // wrapped into [−π, π); the gate keeps it in ±π/2
+        if (angle >= 3.1415927f) angle -= 6.2831853f;
+        if (angle < -3.1415927f) angle += 6.2831853f;
+        int bin = (int)((angle + 1.5707964f) * (BINS / 3.1415927f));
+        if (bin < 0) bin = 0;
+        if (bin >= BINS) bin = BINS - 1;
+        bins[i] = bin + 1;
+        sum[bin + 1] += best[i];
+    }
+    // Windows whose vote total is within reach of the largest are scored exactly.
+    float totals[BINS + 2];
+    float most = 0;
+    for (int b = 1; b <= BINS; ++b) {
+        totals[b] = sum[b - 1] + sum[b] + sum[b + 1];
+        if (totals[b] > most) most = totals[b];
+    }
+    float score = 0;
+    for (int b = 1; b <= BINS; ++b) {
+        if (totals[b] < 0.6f * most || totals[b] <= 0) continue;
+        float top[16] = {0};
+        for (size_t i = 0; i < na; ++i)
+            if (bins[i] >= b - 1 && bins[i] <= b + 1) keep_top(top, k, best[i]);
+        float m = mean_top(top, k);
+        if (m > score) score = m;
+    }
+    return score;
+}
+
+// Whether a block of direction-sorted cylinders spanning [lo, hi] (radians, [0, 2π)) holds
+// any direction within `gate` of `angle`: lets the scan skip whole blocks.
+static inline int block_reachable(float angle, float lo, float hi, float gate) {
+    if (angle >= lo && angle <= hi) return 1;
+    float d1 = fabsf(angle - lo), d2 = fabsf(angle - hi);
+    if (d1 > 3.1415927f) d1 = 6.2831853f - d1;
+    if (d2 > 3.1415927f) d2 = 6.2831853f - d2;
+    return (d1 < d2 ? d1 : d2) <= gate;
+}
+
+static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
+                               const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
+                               size_t words, float min_cos, size_t k, const float *angle_a, const float *angle_b) {
+    float bests[256];
+    int best_j[256];
+    if (na > 256) na = 256;
+    size_t blocks = (nb + 7) / 8;
+    for (size_t i = 0; i < na; ++i) {
+        const uint64_t *q = a + i * words;
+        float best = 0;
+        int bj = -1;
+        for (size_t blk = 0; blk < blocks; ++blk) {
+            for (size_t lane = 0; lane < 8; ++lane) {
+                size_t j = blk * 8 + lane;
+                if (j >= nb) break;
+                if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) continue;
+                unsigned h = 0;
+                for (size_t w = 0; w < words; ++w) h += (unsigned)__builtin_popcountll(q[w] ^ b[(blk * words + w) * 8 + lane]);
+                float denom = na_[i] + nb_[j];
+                float sim = denom > 0 ? 1.0f - sqrtf((float)h) / denom : 0.0f;
+                if (sim > best) { best = sim; bj = (int)j; }
+            }
+        }
+        bests[i] = best;
+        best_j[i] = bj;
+    }
+    return rotation_vote(bests, best_j, angle_a, angle_b, na, k);
+}
+
+#if defined(__x86_64__)
+BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
+                                              const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
+                                              size_t words, float min_cos, size_t k,
+                                              const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
+    const float gate = acosf(min_cos);
+    float best[256] = {0};
+    int best_j[256];
+    if (na > 256) na = 256;
+    for (size_t i = 0; i < na; ++i) best_j[i] = -1;
+    size_t blocks = (nb + 7) / 8;
+    for (size_t blk = 0; blk < blocks; ++blk) {
+        const uint64_t *block = b + blk * words * 8;
+        __m512i b0 = _mm512_setzero_si512(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0;
+        if (words == 6) {
+            b0 = _mm512_loadu_si512(block); b1 = _mm512_loadu_si512(block + 8); b2 = _mm512_loadu_si512(block + 16);
+            b3 = _mm512_loadu_si512(block + 24); b4 = _mm512_loadu_si512(block + 32); b5 = _mm512_loadu_si512(block + 40);
+        }
+        size_t lanes = nb - blk * 8 < 8 ? nb - blk * 8 : 8;
+        __mmask8 valid = (__mmask8)((1u << lanes) - 1u);
+        __m256 nbv = _mm256_maskz_loadu_ps(valid, nb_ + blk * 8);
+        __m256 cbv = _mm256_maskz_loadu_ps(valid, cb + blk * 8), sbv = _mm256_maskz_loadu_ps(valid, sb + blk * 8);
+        for (size_t i = 0; i < na; ++i) {
+            if (!block_reachable(angle_a[i], block_lo[blk], block_hi[blk], gate)) continue;
+            const uint64_t *q = a + i * words;
+            __m512i h;
+            if (words == 6) {  // the folded 8×8×6 cylinders: block words stay in registers
+                h = _mm512_popcnt_epi64(_mm512_xor_si512(b0, _mm512_set1_epi64((long long)q[0])));
+                h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(b1, _mm512_set1_epi64((long long)q[1]))));
+                h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(b2, _mm512_set1_epi64((long long)q[2]))));
+                h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(b3, _mm512_set1_epi64((long long)q[3]))));
+                h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(b4, _mm512_set1_epi64((long long)q[4]))));
+                h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(b5, _mm512_set1_epi64((long long)q[5]))));
+            } else {
+                h = _mm512_setzero_si512();
+                for (size_t w = 0; w < words; ++w)
+                    h = _mm512_add_epi64(h, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(block + w * 8),
+                                                                                 _mm512_set1_epi64((long long)q[w]))));
+            }
+            __m256 hf = _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(h));
+            __m256 denom = _mm256_add_ps(_mm256_set1_ps(na_[i]), nbv);
+            __m256 sim = _mm256_fnmadd_ps(_mm256_sqrt_ps(hf), _mm256_rcp14_ps(denom), _mm256_set1_ps(1.0f));
+            __m256 dot = _mm256_fmadd_ps(_mm256_set1_ps(ca[i]), cbv, _mm256_mul_ps(_mm256_set1_ps(sa[i]), sbv));
+            __mmask8 keep = valid & _mm256_cmp_ps_mask(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ)
+                                  & _mm256_cmp_ps_mask(sim, _mm256_set1_ps(best[i]), _CMP_GT_OQ);
+            if (keep == 0) continue;
+            // Lane maximum without leaving the vector unit.
+            __m256 kept = _mm256_maskz_mov_ps(keep, sim);
+            __m256 m = _mm256_max_ps(kept, _mm256_permute2f128_ps(kept, kept, 1));
+            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+            __mmask8 at = _mm256_cmp_ps_mask(kept, m, _CMP_EQ_OQ) & keep;
+            best[i] = _mm256_cvtss_f32(m);
+            best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz(at));
+        }
+    }
+    return rotation_vote(best, best_j, angle_a, angle_b, na, k);
+}
+#endif
+
+float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
+                           const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
+                           size_t words, float min_cos, size_t k,
+                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
+    if (na == 0 || nb == 0 || k == 0) return 0.0f;
+    if (k > 64) k = 64;
+#if defined(__x86_64__)
+    if (bmk_simd_level() >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
+                                                      angle_a, angle_b, block_lo, block_hi);
+#endif
+    return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b);
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import BiomatchEvaluation
+import BiomatchFingerprint
+import Dispatch
+import Foundation
+
+extension EvalCommand {
+    struct Altered: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "finger-altered",
+            abstract: "SOCOFing altered prints against their real mates: genuine scores and FNMR per alteration type and level.",
+            discussion: "Reads DIR/manifest.csv (png_path,subject_id,gender,hand,finger,alteration,level). Genuine: each altered print against the real print of the same finger. The FMR 1e-3 threshold comes from impostor pairs of real prints of different fingers of the subjects that have altered prints.")
+
+        @Option(help: "SOCOFing folder (with manifest.csv, Real/ and Altered/).") var dataset: String
+        @Option(help: "Resolution in dpi.") var dpi = 500
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Row { let path: String; let key: String; let subject: Int; let alteration: String; let level: String }
+
+        func run() throws {
+            let root = URL(fileURLWithPath: dataset)
+            guard let text = try? String(contentsOf: root.appendingPathComponent("manifest.csv"), encoding: .utf8) else {
+                printError("cannot read \(dataset)/manifest.csv")
+                throw ExitCode(2)
+            }
+            var rows: [Row] = []
+            for line in text.split(whereSeparator: \.isNewline).dropFirst() {  // CRLF is one Character
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard f.count >= 7, let subject = Int(f[1]) else { continue }
+                rows.append(Row(path: f[0], key: "\(f[1])_\(f[3])_\(f[4])", subject: subject, alteration: f[5], level: f[6]))
+            }
+            let altered = rows.filter { !$0.alteration.isEmpty }
+            let subjects = Set(altered.map(\.subject))
+            let real = rows.filter { $0.alteration.isEmpty && subjects.contains($0.subject) }
+            let all = real + altered
+            let extractor = MinutiaeExtractor(), matcher = FingerprintMatcher()
+            let slots = PreparedSlots(count: all.count)
+            DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                var i = worker
+                while i < all.count {
+                    if let image = try? FingerprintImage(contentsOf: root.appendingPathComponent(all[i].path), dpi: dpi),
+                       let template = try? extractor.extract(image) {
+                        slots.set(i, matcher.prepare(template))
+                    }
+                    i += 2
+                }
+            }
+            let prepared = slots.values
+            let realIndex = Dictionary(uniqueKeysWithValues: real.indices.map { (real[$0].key, $0) })
+            var impostor: [Float] = []
+            var scratch = FingerprintMatcher.Scratch()
+            for i in real.indices {
+                for j in (i + 1)..<real.count {
+                    guard let a = prepared[i], let b = prepared[j] else { impostor.append(-.infinity); continue }
+                    impostor.append(Float(matcher.similarity(a, b, scratch: &scratch)))
+                }
+            }
+            let threshold = VerificationErrorRates(genuine: [0], impostor: impostor).threshold(for: .oneInThousand)
+            var groups: [String: [Float]] = [:]
+            var failures: [String: Int] = [:]
+            for (offset, row) in altered.enumerated() {
+                let group = "\(row.alteration)/\(row.level)"
+                let p = prepared[real.count + offset]
+                guard let p, let mate = realIndex[row.key], let m = prepared[mate] else {
+                    failures[group, default: 0] += 1
+                    groups[group, default: []].append(-.infinity)
+                    continue
+                }
+                groups[group, default: []].append(Float(matcher.similarity(m, p, scratch: &scratch)))
+            }
+            var report = AlteredReport(realPrints: real.count, realFTE: real.indices.filter { prepared[$0] == nil }.count,
+                                       impostorPairs: impostor.count, thresholdAtFMR1e3: Double(threshold), groups: [])
+            for key in groups.keys.sorted() {
+                let scores = groups[key] ?? []
+                let sorted = scores.sorted()
+                func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]) }
+                report.groups.append(.init(group: key, pairs: scores.count, fte: failures[key] ?? 0,
+                                           genuineP10: pct(0.1), genuineP50: pct(0.5), genuineP90: pct(0.9),
+                                           fnmrAtFMR1e3: Double(scores.filter { $0 < threshold }.count) / Double(max(1, scores.count))))
+            }
+            if json {
+                try printJSON(report)
+            } else {
+                print(String(format: "real prints %d (FTE %d), impostor pairs %d, threshold at FMR 1e-3 %.4f",
+                             report.realPrints, report.realFTE, report.impostorPairs, report.thresholdAtFMR1e3))
+                print("alteration/level   pairs  FTE  genuine p10    p50    p90   FNMR@1e-3")
+                for g in report.groups {
+                    print(String(format: "%@ %6d %4d       %.4f %.4f %.4f   %.4f", g.group.padding(toLength: 16, withPad: " ", startingAt: 0), g.pairs, g.fte,
+                                 g.genuineP10, g.genuineP50, g.genuineP90, g.fnmrAtFMR1e3))
+                }
+            }
+        }
+    }
+}
+
+/// Prepared templates written by several workers, one slot each.
+final class PreparedSlots: @unchecked Sendable {
+    // One writer per slot; the lock orders the accesses.
+    private var storage: [PreparedFingerprint?]
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: PreparedFingerprint) { lock.withLock { storage[i] = v } }
+    var values: [PreparedFingerprint?] { lock.withLock { storage } }
+}
+
+/// The JSON of `biomatch eval finger-altered`.
+struct AlteredReport: Encodable {
+    struct Group: Encodable {
+        var group: String, pairs: Int, fte: Int
+        var genuineP10: Double, genuineP50: Double, genuineP90: Double, fnmrAtFMR1e3: Double
+        enum CodingKeys: String, CodingKey {
+            case group, pairs, fte, genuineP10 = "genuine_p10", genuineP50 = "genuine_p50", genuineP90 = "genuine_p90"
+            case fnmrAtFMR1e3 = "fnmr_at_fmr_1e-3"
+        }
+    }
+    var realPrints: Int, realFTE: Int, impostorPairs: Int, thresholdAtFMR1e3: Double
+    var groups: [Group]
+    enum CodingKeys: String, CodingKey {
+        case realPrints = "real_prints", realFTE = "real_fte", impostorPairs = "impostor_pairs"
+        case thresholdAtFMR1e3 = "threshold_at_fmr_1e-3", groups
+    }
+}

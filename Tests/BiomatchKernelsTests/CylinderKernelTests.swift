@@ -1,0 +1,77 @@
+@testable import BiomatchKernels
+import Testing
+
+/// The MCC popcount kernels: every SIMD level agrees with the portable C code.
+@Suite("Cylinder kernels", .serialized)
+struct CylinderKernelTests {
+    static func randomCylinders(_ n: Int, words: Int, seed: UInt64) -> (storage: [UInt64], directions: [Float]) {
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var storage: [UInt64] = []
+        var directions: [Float] = []
+        for _ in 0..<n {
+            var mask: [UInt64] = []
+            var bits: [UInt64] = []
+            for _ in 0..<words {
+                let m = next() | next()  // about 3/4 of the cells valid
+                mask.append(m)
+                bits.append(next() & next() & m)  // sparse bits inside the valid cells
+            }
+            storage += bits + mask
+            directions.append(Float(next() % 6283) / 1000)
+        }
+        return (storage, directions)
+    }
+
+    @Test func localSimilaritiesAgreeAcrossSIMDLevels() {
+        let a = Self.randomCylinders(13, words: 24, seed: 1), b = Self.randomCylinders(29, words: 24, seed: 2)
+        let ca = BitCylinders(words: 24, storage: a.storage, directions: a.directions)
+        let cb = BitCylinders(words: 24, storage: b.storage, directions: b.directions)
+        var results: [[Float]] = []
+        for level in SIMDLevel.allCases {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            var out: [Float] = []
+            CylinderKernels.localSimilarities(ca, cb, minimumMatchableCells: 700, minimumDirectionCosine: 0, into: &out)
+            results.append(out)
+        }
+        #expect(results.count >= 1)
+        for r in results.dropFirst() {
+            #expect(zip(r, results[0]).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+        #expect(results[0].contains { $0 > 0 })  // the test data exercises the formula
+        // A cylinder against itself: similarity 1 (all bits agree).
+        var selfOut: [Float] = []
+        CylinderKernels.localSimilarities(ca, ca, minimumMatchableCells: 0, minimumDirectionCosine: 0, into: &selfOut)
+        for i in 0..<ca.count { #expect(abs(selfOut[i * ca.count + i] - 1) < 1e-6) }
+    }
+
+    @Test func firstStageScoresAgreeAcrossSIMDLevelsAndPreferTheSameFinger() {
+        let a = Self.randomCylinders(20, words: 6, seed: 3), b = Self.randomCylinders(37, words: 6, seed: 4)
+        let rows = { (s: [UInt64]) in stride(from: 0, to: s.count, by: 12).flatMap { s[$0..<($0 + 6)] } }
+        let probe = CoarseCylinders(words: 6, rows: rows(a.storage), directions: a.directions)
+        let other = CoarseCylinders(words: 6, rows: rows(b.storage), directions: b.directions)
+        var gallery = CoarseCylinderGallery()
+        gallery.append(other)
+        gallery.append(probe)
+        var results: [[Float]] = []
+        for level in [SIMDLevel.portable, SIMDLevel.current] {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            results.append(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8, threads: 1))
+        }
+        // rcp14 in the AVX-512 path: agreement to 1e-3.
+        #expect(zip(results[0], results[1]).allSatisfy { abs($0 - $1) < 1e-3 }, "\(results)")
+        #expect(results[1][1] > results[1][0])  // the probe finds itself first
+        #expect(abs(results[1][1] - 1) < 1e-3)
+        gallery.remove(at: 0)
+        #expect(gallery.count == 1)
+        #expect(abs(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8)[0] - results[1][1]) < 1e-6)
+    }
+}
