@@ -103,9 +103,10 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
     enum { BINS = 16 };
     if (k > 16) k = 16;
     float sum[BINS + 2] = {0};
-    int bins[256];
+    int count[BINS + 2] = {0};
+    unsigned char bins[256];
     for (size_t i = 0; i < na; ++i) {
-        bins[i] = -1;
+        bins[i] = 0;
         if (best_j[i] < 0) continue;
         float angle = angle_a[i] - angle_b[best_j[i]];   // wrapped into [−π, π); the gate keeps it in ±π/2
         if (angle >= 3.1415927f) angle -= 6.2831853f;
@@ -113,9 +114,18 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
         int bin = (int)((angle + 1.5707964f) * (BINS / 3.1415927f));
         if (bin < 0) bin = 0;
         if (bin >= BINS) bin = BINS - 1;
-        bins[i] = bin + 1;
+        bins[i] = (unsigned char)(bin + 1);
         sum[bin + 1] += best[i];
+        count[bin + 1] += 1;
     }
+    // Votes grouped by bin (counting sort), so a window's votes are contiguous.
+    int start[BINS + 3];
+    start[0] = 0;
+    for (int b = 0; b <= BINS + 1; ++b) start[b + 1] = start[b] + count[b];
+    float grouped[256];
+    int fill[BINS + 2];
+    for (int b = 0; b <= BINS + 1; ++b) fill[b] = start[b];
+    for (size_t i = 0; i < na; ++i) if (bins[i]) grouped[fill[bins[i]]++] = best[i];
     // Windows whose vote total is within reach of the largest are scored exactly.
     float totals[BINS + 2];
     float most = 0;
@@ -127,8 +137,7 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
     for (int b = 1; b <= BINS; ++b) {
         if (totals[b] < 0.6f * most || totals[b] <= 0) continue;
         float top[16] = {0};
-        for (size_t i = 0; i < na; ++i)
-            if (bins[i] >= b - 1 && bins[i] <= b + 1) keep_top(top, k, best[i]);
+        for (int v = start[b - 1]; v < start[b + 2]; ++v) keep_top(top, k, grouped[v]);
         float m = mean_top(top, k);
         if (m > score) score = m;
     }
