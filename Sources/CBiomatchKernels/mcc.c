@@ -144,14 +144,32 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
     return score;
 }
 
-// Whether a block of direction-sorted cylinders spanning [lo, hi] (radians, [0, 2π)) holds
-// any direction within `gate` of `angle`: lets the scan skip whole blocks.
-static inline int block_reachable(float angle, float lo, float hi, float gate) {
-    if (angle >= lo && angle <= hi) return 1;
-    float d1 = fabsf(angle - lo), d2 = fabsf(angle - hi);
-    if (d1 > 3.1415927f) d1 = 6.2831853f - d1;
-    if (d2 > 3.1415927f) d2 = 6.2831853f - d2;
-    return (d1 < d2 ? d1 : d2) <= gate;
+static inline size_t first_at_least(const float *v, size_t n, float x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) { size_t m = (lo + hi) / 2; if (v[m] < x) lo = m + 1; else hi = m; }
+    return lo;
+}
+
+static inline size_t first_above(const float *v, size_t n, float x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) { size_t m = (lo + hi) / 2; if (v[m] <= x) lo = m + 1; else hi = m; }
+    return lo;
+}
+
+// Indices of the (sorted, [0, 2π)) probe angles within `gate` of a block's direction
+// range [lo, hi], circularly (the blocks the gate can reach), found by binary search.
+static size_t reachable_indices(const float *angles, size_t n, float lo, float hi, float gate, uint8_t *out) {
+    const float two_pi = 6.2831853f;
+    float a = lo - gate, b = hi + gate;
+    size_t r[4], ranges;
+    if (b - a >= two_pi) { r[0] = 0; r[1] = n; ranges = 1; }
+    else if (a < 0) { r[0] = 0; r[1] = first_above(angles, n, b); r[2] = first_at_least(angles, n, a + two_pi); r[3] = n; ranges = 2; }
+    else if (b >= two_pi) { r[0] = first_at_least(angles, n, a); r[1] = n; r[2] = 0; r[3] = first_above(angles, n, b - two_pi); ranges = 2; }
+    else { r[0] = first_at_least(angles, n, a); r[1] = first_above(angles, n, b); ranges = 1; }
+    size_t count = 0;
+    for (size_t g = 0; g < ranges; ++g)
+        for (size_t i = r[2 * g]; i < r[2 * g + 1]; ++i) out[count++] = (uint8_t)i;
+    return count;
 }
 
 static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
@@ -205,8 +223,10 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
         __mmask8 valid = (__mmask8)((1u << lanes) - 1u);
         __m256 nbv = _mm256_maskz_loadu_ps(valid, nb_ + blk * 8);
         __m256 cbv = _mm256_maskz_loadu_ps(valid, cb + blk * 8), sbv = _mm256_maskz_loadu_ps(valid, sb + blk * 8);
-        for (size_t i = 0; i < na; ++i) {
-            if (!block_reachable(angle_a[i], block_lo[blk], block_hi[blk], gate)) continue;
+        uint8_t reach[256];
+        size_t reachable = reachable_indices(angle_a, na, block_lo[blk], block_hi[blk], gate, reach);
+        for (size_t t = 0; t < reachable; ++t) {
+            size_t i = reach[t];
             const uint64_t *q = a + i * words;
             __m512i h;
             if (words == 6) {  // the folded 8×8×6 cylinders: block words stay in registers

@@ -27,9 +27,9 @@ public struct FingerprintGallery: Sendable {
         /// Worker threads for both stages.
         public var threads = 2
         /// The first stage compares cylinders whose directions differ by at most
-        /// acos(this), 60° by default (the full matcher allows 90°); measured to keep the
-        /// cascade's rank-1 rate equal to exhaustive matching on FVC2002 with 10,000 distractors.
-        public var firstStageDirectionCosine: Float = 0.5
+        /// acos(this), about 45° by default (the full matcher allows 90°). On FVC2002 with
+        /// 10,000 distractors 45° both ran faster and ranked better than 60°.
+        public var firstStageDirectionCosine: Float = 0.7
         /// Creates the defaults.
         public init() {}
     }
