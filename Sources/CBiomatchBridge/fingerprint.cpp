@@ -124,28 +124,32 @@ std::vector<cv::Mat> gaborBank(const cv::Mat &image, double period, int bins, do
     for (int k = 0; k < rows; ++k) fv[k] = float((k < (rows + 1) / 2 ? k : k - rows)) / float(rows);
     const double ax = 2 * kPi * kPi * sigmaX * sigmaX, ay = 2 * kPi * kPi * sigmaY * sigmaY;
     std::vector<cv::Mat> out(bins);
-    cv::Mat product(spectrum.size(), spectrum.type()), response;
-    for (int b = 0; b < bins; ++b) {
-        double normal = kPi * b / bins + kPi / 2;         // wave direction = ridge normal
-        float c = float(std::cos(normal)), s = float(std::sin(normal));
-        for (int y = 0; y < rows; ++y) {
-            const cv::Vec2f *in = spectrum.ptr<cv::Vec2f>(y);
-            cv::Vec2f *o = product.ptr<cv::Vec2f>(y);
-            for (int x = 0; x < cols; ++x) {
-                float u = fu[x] * c + fv[y] * s, v = -fu[x] * s + fv[y] * c;
-                float along = float(ay) * v * v;
-                float off = std::abs(u) - float(f);
-                // Outside both Gaussians (e^-16 ≈ 1e-7): skip the exponentials.
-                if (along + float(ax) * off * off > 16.0f) { o[x] = cv::Vec2f(0, 0); continue; }
-                float h = std::exp(-float(ax) * (u - float(f)) * (u - float(f)) - along)
-                        + std::exp(-float(ax) * (u + float(f)) * (u + float(f)) - along);
-                o[x] = in[x] * h;
+    // Orientations are independent: OpenCV's thread pool takes them in parallel (the
+    // caller's thread count applies), each with its own product buffer.
+    cv::parallel_for_(cv::Range(0, bins), [&](const cv::Range &range) {
+        cv::Mat product(spectrum.size(), spectrum.type()), response;
+        for (int b = range.start; b < range.end; ++b) {
+            double normal = kPi * b / bins + kPi / 2;         // wave direction = ridge normal
+            float c = float(std::cos(normal)), s = float(std::sin(normal));
+            for (int y = 0; y < rows; ++y) {
+                const cv::Vec2f *in = spectrum.ptr<cv::Vec2f>(y);
+                cv::Vec2f *o = product.ptr<cv::Vec2f>(y);
+                for (int x = 0; x < cols; ++x) {
+                    float u = fu[x] * c + fv[y] * s, v = -fu[x] * s + fv[y] * c;
+                    float along = float(ay) * v * v;
+                    float off = std::abs(u) - float(f);
+                    // Outside both Gaussians (e^-16 ≈ 1e-7): skip the exponentials.
+                    if (along + float(ax) * off * off > 16.0f) { o[x] = cv::Vec2f(0, 0); continue; }
+                    float h = std::exp(-float(ax) * (u - float(f)) * (u - float(f)) - along)
+                            + std::exp(-float(ax) * (u + float(f)) * (u + float(f)) - along);
+                    o[x] = in[x] * h;
+                }
             }
+            product.at<cv::Vec2f>(0, 0) = cv::Vec2f(0, 0);  // zero mean
+            cv::dft(product, response, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE);
+            out[b] = response(cv::Rect(pad, pad, image.cols, image.rows)).clone();
         }
-        product.at<cv::Vec2f>(0, 0) = cv::Vec2f(0, 0);  // zero mean
-        cv::dft(product, response, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE);
-        out[b] = response(cv::Rect(pad, pad, image.cols, image.rows)).clone();
-    }
+    });
     return out;
 }
 
