@@ -49,10 +49,16 @@ public struct FingerprintTemplate: Sendable, Hashable {
     }
 
     /// A template from one view of a record.
-    /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range.
+    /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range;
+    ///   ``FingerprintError/Code/invalidResolution`` when the record's resolution is outside
+    ///   what the matcher supports (250–1000 dpi).
     public init(record: FingerMinutiaeRecord, view index: Int = 0) throws(FingerprintError) {
         guard record.views.indices.contains(index) else {
             throw FingerprintError(.invalidField, "the record has \(record.views.count) views; view \(index) does not exist")
+        }
+        let dpi = Int((Double(record.resolutionX) * 2.54).rounded())
+        guard FingerprintImage.dpiRange.contains(dpi), record.resolutionX == record.resolutionY else {
+            throw FingerprintError(.invalidResolution, "the record's resolution \(record.resolutionX)×\(record.resolutionY) pixels/cm is not a supported square 250–1000 dpi")
         }
         let view = record.views[index]
         let twoPi = 2 * Double.pi
@@ -63,6 +69,6 @@ public struct FingerprintTemplate: Sendable, Hashable {
                            kind: Minutia.Kind(rawValue: m.type.rawValue) ?? .other, quality: m.quality)
         }
         self.init(width: Int(record.imageWidth), height: Int(record.imageHeight),
-                  dpi: Int((Double(record.resolutionX) * 2.54).rounded()), quality: Int(view.quality), minutiae: minutiae)
+                  dpi: dpi, quality: Int(view.quality), minutiae: minutiae)
     }
 }

@@ -41,6 +41,12 @@ struct MinutiaeExtractorTests {
             #expect(d <= step / 2 + 1e-4)
             #expect(m.kind == r.kind)
         }
+        // A record claiming an unsupported resolution is refused, not matched at a wrong scale.
+        var odd = try FingerMinutiaeRecord(bytes: bytes)
+        odd.resolutionX = 20
+        odd.resolutionY = 20
+        expectFingerprintError(.invalidResolution) { try FingerprintTemplate(record: odd) }
+        expectFingerprintError(.invalidField) { try FingerprintTemplate(record: FingerMinutiaeRecord(bytes: bytes), view: 3) }
         // The decoded record still matches the original image's template.
         let matcher = FingerprintMatcher()
         #expect(matcher.similarity(matcher.prepare(t), matcher.prepare(back)) > 0.5)

@@ -120,6 +120,13 @@ struct FingerRecordCodecTests {
                 let again = try FingerMinutiaeRecord(bytes: try record.encoded())
                 #expect(again == record)
                 decoded += 1
+                // Hostile but valid records must not crash the matcher either (sampled: debug
+                // builds prepare about a template per millisecond).
+                if decoded % 200 == 0, let template = try? FingerprintTemplate(record: record) {
+                    let matcher = FingerprintMatcher()
+                    let p = matcher.prepare(template)
+                    #expect((0...1).contains(matcher.similarity(p, p)) || p.cylinders.count == 0)
+                }
             } catch {
                 rejected += 1
             }
