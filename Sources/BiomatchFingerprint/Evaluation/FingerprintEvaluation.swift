@@ -9,7 +9,9 @@ import Foundation
 public struct FingerprintEvaluation: Sendable {
     /// One failed extraction.
     public struct Failure: Sendable, Codable {
+        /// The image's file name.
         public let file: String
+        /// Why extraction failed (the error's message).
         public let reason: String
     }
 
