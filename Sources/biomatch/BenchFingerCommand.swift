@@ -36,7 +36,7 @@ extension BenchCommand {
             let matcher = FingerprintMatcher()
             let templates = realDerivedTemplates(from: sources, count: gallerySize)
             let prepareStart = DispatchTime.now().uptimeNanoseconds
-            let prepared = PreparedBatch(templates, matcher: matcher, threads: threads).values
+            let prepared = matcher.prepare(templates, threads: threads)
             let prepareSeconds = Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9
             var gallery = FingerprintGallery(matcher: matcher)
             for (i, p) in prepared.enumerated() { gallery.add(p, id: "t\(i)") }
@@ -88,24 +88,6 @@ extension BenchCommand {
                 print(String(format: "prepare %.0f templates/s, gallery %.1f MB", report.preparePerSecond, report.galleryMegabytes))
             }
         }
-    }
-}
-
-/// Prepares templates on several threads.
-struct PreparedBatch {
-    let values: [PreparedFingerprint]
-
-    init(_ templates: [FingerprintTemplate], matcher: FingerprintMatcher, threads: Int) {
-        let slots = PreparedSlots(count: templates.count)
-        let parts = max(1, threads)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            var i = part
-            while i < templates.count {
-                slots.set(i, matcher.prepare(templates[i]))
-                i += parts
-            }
-        }
-        values = slots.values.compactMap { $0 }
     }
 }
 

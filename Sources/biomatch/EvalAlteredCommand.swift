@@ -1,7 +1,6 @@
 import ArgumentParser
 import BiomatchEvaluation
 import BiomatchFingerprint
-import Dispatch
 import Foundation
 
 extension EvalCommand {
@@ -34,18 +33,12 @@ extension EvalCommand {
             let real = rows.filter { $0.alteration.isEmpty && subjects.contains($0.subject) }
             let all = real + altered
             let extractor = MinutiaeExtractor(), matcher = FingerprintMatcher()
-            let slots = PreparedSlots(count: all.count)
-            DispatchQueue.concurrentPerform(iterations: 2) { worker in
-                var i = worker
-                while i < all.count {
-                    if let image = try? FingerprintImage(contentsOf: root.appendingPathComponent(all[i].path), dpi: dpi),
-                       let template = try? extractor.extract(image) {
-                        slots.set(i, matcher.prepare(template))
-                    }
-                    i += 2
-                }
+            // Extraction failures stay nil (counted as FTE), so extract here and prepare per item.
+            let templates = all.map { row -> FingerprintTemplate? in
+                guard let image = try? FingerprintImage(contentsOf: root.appendingPathComponent(row.path), dpi: dpi) else { return nil }
+                return try? extractor.extract(image)
             }
-            let prepared = slots.values
+            let prepared: [PreparedFingerprint?] = templates.map { $0.map(matcher.prepare) }
             let realIndex = Dictionary(uniqueKeysWithValues: real.indices.map { (real[$0].key, $0) })
             var impostor: [Float] = []
             var scratch = FingerprintMatcher.Scratch()
@@ -91,16 +84,6 @@ extension EvalCommand {
             }
         }
     }
-}
-
-/// Prepared templates written by several workers, one slot each.
-final class PreparedSlots: @unchecked Sendable {
-    // One writer per slot; the lock orders the accesses.
-    private var storage: [PreparedFingerprint?]
-    private let lock = NSLock()
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: PreparedFingerprint) { lock.withLock { storage[i] = v } }
-    var values: [PreparedFingerprint?] { lock.withLock { storage } }
 }
 
 /// The JSON of `biomatch eval finger-altered`.

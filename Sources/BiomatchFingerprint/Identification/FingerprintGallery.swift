@@ -98,13 +98,13 @@ public struct FingerprintGallery: Sendable {
     }
 
     private func rescore(_ probe: PreparedFingerprint, _ indices: [Int], k: Int, threads: Int) -> [Candidate] {
-        let scores = ResultSlots(count: indices.count)
+        let scores = LockedArray<Double>(count: indices.count, initial: 0)
         let parts = max(1, min(threads, indices.count))
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             var scratch = FingerprintMatcher.Scratch()
             var i = part
             while i < indices.count {
-                scores.set(i, matcher.similarity(probe, prepared[indices[i]], scratch: &scratch))
+                scores[i] = matcher.similarity(probe, prepared[indices[i]], scratch: &scratch)
                 i += parts
             }
         }
@@ -127,14 +127,4 @@ public struct FingerprintGallery: Sendable {
         for (i, v) in values.enumerated() where v == pivot && result.count < k { result.append(i) }
         return result
     }
-}
-
-/// Scores written by several workers, one slot each.
-final class ResultSlots: @unchecked Sendable {
-    // Each slot is written by exactly one worker; the lock orders the accesses.
-    private var storage: [Double]
-    private let lock = NSLock()
-    init(count: Int) { storage = Array(repeating: 0, count: count) }
-    func set(_ i: Int, _ v: Double) { lock.withLock { storage[i] = v } }
-    var values: [Double] { lock.withLock { storage } }
 }

@@ -16,6 +16,20 @@ struct CylinderGeometry: Sendable {
     var minNeighbours = 2
 
     var cellsPerLayer: Int { spatialCells * spatialCells }
+
+    /// Spatial cells whose centres lie within the cylinder's radius.
+    var circleCells: Int {
+        let deltaS = 2 * radius / Double(spatialCells)
+        let half = Double(spatialCells + 1) / 2
+        var n = 0
+        for i in 1...spatialCells {
+            for j in 1...spatialCells {
+                let u = (Double(i) - half) * deltaS, v = (Double(j) - half) * deltaS
+                if u * u + v * v <= radius * radius { n += 1 }
+            }
+        }
+        return n
+    }
     var bits: Int { cellsPerLayer * directionCells }
     var words: Int { (bits + 63) / 64 }
 }
@@ -47,13 +61,7 @@ enum CylinderBuilder {
         let reach = g.radius + 3 * g.sigmaS
         let gaussNorm = 1 / (g.sigmaS * (2 * Double.pi).squareRoot())
         let half = Double(g.spatialCells + 1) / 2
-        var circleCells = 0
-        for i in 1...g.spatialCells {
-            for j in 1...g.spatialCells {
-                let u = (Double(i) - half) * deltaS, v = (Double(j) - half) * deltaS
-                if u * u + v * v <= g.radius * g.radius { circleCells += 1 }
-            }
-        }
+        let circleCells = g.circleCells
         var result: [(bits: [UInt64], mask: [UInt64])?] = []
         result.reserveCapacity(points.count)
         for m in points {

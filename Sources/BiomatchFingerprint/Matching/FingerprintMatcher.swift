@@ -1,4 +1,5 @@
 import BiomatchKernels
+import Dispatch
 import Foundation
 
 /// A template made ready for comparison: its valid MCC cylinders (full and coarse) and
@@ -81,18 +82,23 @@ public struct FingerprintMatcher: Sendable {
         return out
     }
 
-    /// `fraction` of the cells in a cylinder's circle, over all direction layers.
-    static func matchableCells(geometry: CylinderGeometry, fraction minMatchableFraction: Double) -> Int {
-        let deltaS = 2 * geometry.radius / Double(geometry.spatialCells)
-        let half = Double(geometry.spatialCells + 1) / 2
-        var n = 0
-        for i in 1...geometry.spatialCells {
-            for j in 1...geometry.spatialCells {
-                let u = (Double(i) - half) * deltaS, v = (Double(j) - half) * deltaS
-                if u * u + v * v <= geometry.radius * geometry.radius { n += 1 }
+    /// Prepares many templates on `threads` threads, in order.
+    public func prepare(_ templates: [FingerprintTemplate], threads: Int = 2) -> [PreparedFingerprint] {
+        let slots = LockedArray<PreparedFingerprint?>(count: templates.count, initial: nil)
+        let parts = max(1, min(threads, templates.count))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            var i = part
+            while i < templates.count {
+                slots[i] = prepare(templates[i])
+                i += parts
             }
         }
-        return Int((minMatchableFraction * Double(n * geometry.directionCells)).rounded())
+        return slots.values.compactMap { $0 }
+    }
+
+    /// `fraction` of the cells in a cylinder's circle, over all direction layers.
+    static func matchableCells(geometry: CylinderGeometry, fraction minMatchableFraction: Double) -> Int {
+        Int((minMatchableFraction * Double(geometry.circleCells * geometry.directionCells)).rounded())
     }
 
     /// Number of pairs the score averages: 4–12, more for templates with more minutiae.
