@@ -101,16 +101,6 @@ public enum CylinderKernels {
                                a.words, UInt32(max(0, minimumMatchableCells)), minimumDirectionCosine, o.baseAddress)
         }
     }
-
-    /// The first-stage score of `probe` against `candidate` (rotation-voted, see the C kernel).
-    public static func coarseScore(_ probe: CoarseCylinders, _ candidate: CoarseCylinders,
-                                   minimumDirectionCosine: Float, top: Int) -> Float {
-        guard probe.count > 0, candidate.count > 0 else { return 0 }
-        return bmk_mcc_coarse_score(probe.rows, probe.norms, probe.cosines, probe.sines, probe.count,
-                                    candidate.blocks, candidate.norms, candidate.cosines, candidate.sines, candidate.count,
-                                    probe.words, minimumDirectionCosine, max(1, min(16, top)),
-                                    probe.angles, candidate.angles, candidate.blockLow, candidate.blockHigh)
-    }
 }
 
 /// Many fingerprints' coarse cylinders packed end to end, scanned by the 1:N first stage

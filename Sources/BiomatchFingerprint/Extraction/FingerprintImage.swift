@@ -32,7 +32,7 @@ public final class FingerprintImage: @unchecked Sendable {
             bmcv_image_decode(buf.baseAddress, buf.count, &message, message.count)
         }
         guard let decoded else {
-            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = bridgeMessage(message)
             throw FingerprintError(.corruptImage, "\(name): \(reason.isEmpty ? "not a decodable image" : reason)")
         }
         let w = Int(bmcv_image_width(decoded)), h = Int(bmcv_image_height(decoded))
@@ -63,4 +63,9 @@ public final class FingerprintImage: @unchecked Sendable {
     }
 
     deinit { bmcv_image_free(handle) }
+}
+
+/// The NUL-terminated message a bridge call wrote into `buffer`, as a String.
+func bridgeMessage(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

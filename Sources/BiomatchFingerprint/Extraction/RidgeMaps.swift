@@ -21,7 +21,7 @@ struct RidgeMaps: Sendable {
         let scale = 500.0 / Double(image.dpi)
         var message = [CChar](repeating: 0, count: 256)
         guard let maps = bmcv_fingerprint_enhance(image.handle, scale, Int32(orientationBins), &message, message.count) else {
-            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = bridgeMessage(message)
             throw FingerprintError(.corruptImage, "enhancement failed: \(reason)")
         }
         defer { bmcv_fingerprint_maps_free(maps) }

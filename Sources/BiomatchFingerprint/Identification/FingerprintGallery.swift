@@ -109,22 +109,16 @@ public struct FingerprintGallery: Sendable {
             }
         }
         let values = scores.values
-        let order = values.indices.sorted { values[$0] > values[$1] }.prefix(k)
-        return order.map { Candidate(id: ids[indices[$0]], score: values[$0]) }
+        var best = TopK(k: k)
+        for (i, v) in values.enumerated() { best.offer(index: i, score: Float(v)) }
+        return best.sorted.map { Candidate(id: ids[indices[$0.index]], score: values[$0.index]) }
     }
 
-    /// Indices of the `k` largest values (unordered).
+    /// Indices of the `k` largest values, best first (ties: lower index), by the bounded heap.
     static func topIndices(_ values: [Float], _ k: Int) -> [Int] {
         guard k < values.count else { return Array(values.indices) }
-        // The k-th largest value by selection on a copy, then everything above it.
-        var copy = values
-        let pivotIndex = copy.count - k
-        copy.sort()  // O(N log N) on a copy: a few ms at 10^5, small next to the scan
-        let pivot = copy[pivotIndex]
-        var result: [Int] = []
-        result.reserveCapacity(k)
-        for (i, v) in values.enumerated() where v > pivot { result.append(i) }
-        for (i, v) in values.enumerated() where v == pivot && result.count < k { result.append(i) }
-        return result
+        var best = TopK(k: k)
+        for (i, v) in values.enumerated() where v > best.admissionScore { best.offer(index: i, score: v) }
+        return best.sorted.map(\.index)
     }
 }

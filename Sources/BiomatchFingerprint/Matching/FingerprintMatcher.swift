@@ -225,12 +225,4 @@ public struct FingerprintMatcher: Sendable {
         for key in w.keys.prefix(np) { sum += w.lambda[Int(key & 0xFFFF_FFFF)] }
         return Double(sum) / Double(np)
     }
-
-    /// The 1:N first-stage score: cylinder bits compared without validity masks, each
-    /// probe cylinder's best match voting for a rotation, the strongest rotation's best
-    /// votes averaged. Several times cheaper than ``similarity(_:_:)``; only its ranking matters.
-    public func coarseSimilarity(_ a: PreparedFingerprint, _ b: PreparedFingerprint) -> Float {
-        CylinderKernels.coarseScore(a.coarse, b.coarse, minimumDirectionCosine: minDirectionCosine,
-                                    top: Self.consolidationCount(a.points.count, b.points.count))
-    }
 }
