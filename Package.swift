@@ -18,6 +18,9 @@
 //                                  quality → FaceTemplate, and FMR-calibrated comparison.
 //   exported BiomatchFingerprint – image → minutiae (OpenCV enhancement through the bridge),
 //                                  ISO/IEC 19794-2 and ANSI/INCITS 378 records, MCC matching.
+//   exported BiomatchStore       – the template store: AES-256-GCM envelopes under wrapped data
+//                                  keys, key rotation, HMAC-chained audit journal; SQLite
+//                                  (GRDB) and PostgreSQL backends behind one protocol.
 //   tool     biomatch            – the command-line tool.
 //
 // No target uses unsafeFlags, so the package stays usable as a dependency.
@@ -36,12 +39,14 @@ let package = Package(
         .library(name: "BiomatchEvaluation", targets: ["BiomatchEvaluation"]),
         .library(name: "BiomatchFace", targets: ["BiomatchFace"]),
         .library(name: "BiomatchFingerprint", targets: ["BiomatchFingerprint"]),
+        .library(name: "BiomatchStore", targets: ["BiomatchStore"]),
         .executable(name: "biomatch", targets: ["biomatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: system libraries (headers and link flags through pkg-config)
@@ -99,6 +104,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        .target(
+            name: "BiomatchStore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // MARK: tool
         .executableTarget(
             name: "biomatch",
@@ -107,6 +123,7 @@ let package = Package(
                 "BiomatchFingerprint",
                 "BiomatchEvaluation",
                 "BiomatchKernels",
+                "BiomatchStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +134,7 @@ let package = Package(
         .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchKernels"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6],

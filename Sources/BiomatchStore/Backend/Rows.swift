@@ -1,0 +1,134 @@
+/// The rows a backend stores, exactly as stored. Backends move them in and out; they
+/// never interpret, seal or authenticate them (``TemplateStore`` does).
+
+/// One reference: metadata, the sealed template and the row's MAC.
+struct ReferenceRow: Sendable, Hashable {
+    var id: String
+    var subjectID: String
+    var modality: String
+    var fingerPosition: Int64
+    var modelID: String
+    var modelVersion: String
+    var quality: Int64
+    var createdAt: Int64
+    var validFrom: Int64?
+    var validUntil: Int64?
+    var status: String
+    var template: SealedPayload
+    /// HMAC-SHA256 over every field above under the store's row key.
+    var mac: [UInt8]
+    /// Insertion order, assigned by the backend (not authenticated; used for paging only).
+    var seq: Int64 = 0
+}
+
+/// A sealed raw sample of a reference.
+struct SampleRow: Sendable, Hashable {
+    var referenceID: String
+    var payload: SealedPayload
+    var mac: [UInt8]
+}
+
+/// A subject and its status.
+struct SubjectRow: Sendable, Hashable {
+    var id: String
+    var status: String
+    var createdAt: Int64
+    var mac: [UInt8]
+}
+
+/// A key-encryption key the store knows: its id, status, and the store's integrity key
+/// wrapped under it (which doubles as the check that a presented key is this one).
+struct KeyRow: Sendable, Hashable {
+    var id: String
+    /// "active" (wraps new records), "rotating-out" (being replaced) or "retired".
+    var status: String
+    var createdAt: Int64
+    var wrappedIntegrityKey: [UInt8]
+}
+
+/// One audit journal entry as stored.
+struct AuditRow: Sendable, Hashable {
+    var seq: Int64
+    var time: Int64
+    var actor: String
+    var action: String
+    var subjectID: String?
+    var referenceID: String?
+    var outcome: String
+    var detail: String
+    /// HMAC-SHA256(audit key, previous entry's MAC ‖ this entry's fields).
+    var mac: [UInt8]
+}
+
+/// Row counts for statistics.
+struct StoreCounts: Sendable, Hashable {
+    var subjects = 0
+    var subjectsRevoked = 0
+    var references = 0
+    var referencesRevoked = 0
+    var samples = 0
+    var referencesByModality: [String: Int] = [:]
+    var referencesByKey: [String: Int] = [:]
+    var samplesByKey: [String: Int] = [:]
+    var auditEntries = 0
+}
+
+/// The operations a store backend offers inside one transaction.
+protocol StoreSession {
+    func meta(_ key: String) throws -> [UInt8]?
+    func setMeta(_ key: String, _ value: [UInt8]) throws
+
+    func keyRows() throws -> [KeyRow]
+    func putKeyRow(_ row: KeyRow) throws
+
+    func subject(_ id: String) throws -> SubjectRow?
+    func putSubject(_ row: SubjectRow) throws
+    func deleteSubject(_ id: String) throws
+
+    func reference(_ id: String) throws -> ReferenceRow?
+    func references(subjectID: String) throws -> [ReferenceRow]
+    func insertReference(_ row: ReferenceRow) throws
+    /// Replaces the row stored under `id` (the row's own id may differ: tests move rows).
+    func replaceReference(id: String, with row: ReferenceRow) throws
+    func deleteReference(_ id: String) throws
+    /// Up to `limit` rows after `afterSeq` in insertion order, optionally of one modality and model.
+    func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow]
+    /// Up to `limit` rows whose template is wrapped under `keyID`.
+    func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow]
+
+    func sample(_ referenceID: String) throws -> SampleRow?
+    func putSample(_ row: SampleRow) throws
+    func deleteSample(_ referenceID: String) throws
+    func samples(wrappedUnder keyID: String, limit: Int) throws -> [SampleRow]
+
+    func counts() throws -> StoreCounts
+
+    func lastAudit() throws -> AuditRow?
+    func appendAudit(_ row: AuditRow) throws
+    func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]
+
+    /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).
+    func executeForTesting(_ sql: String) throws
+    /// Drops the append-only guards of the audit journal: only for tests that play the attacker.
+    func disableAuditGuardsForTesting() throws
+}
+
+/// A database holding a store: SQLite or PostgreSQL.
+///
+/// `write` runs its body as one transaction, serialised against every other writer of
+/// the same store (in this process and in others); a thrown error rolls it back.
+/// `read` sees one consistent snapshot.
+protocol StoreBackend: Sendable {
+    /// Where the store lives, for messages (a path or a connection description without password).
+    var location: String { get }
+    /// Whether the schema exists.
+    func isInitialized() throws -> Bool
+    /// Creates the schema (in the same transaction as `body`).
+    func initialize(_ body: (any StoreSession) throws -> Void) throws
+    func read<T>(_ body: (any StoreSession) throws -> T) throws -> T
+    func write<T>(_ body: (any StoreSession) throws -> T) throws -> T
+    /// Makes deleted data unrecoverable from the database files where the engine allows it
+    /// (SQLite: WAL checkpoint with secure_delete on; PostgreSQL: VACUUM).
+    func purgeDeleted() throws
+    func close()
+}

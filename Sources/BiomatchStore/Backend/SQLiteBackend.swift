@@ -1,0 +1,373 @@
+import Foundation
+import GRDB
+
+/// The embedded backend: one SQLite file in WAL mode through GRDB.
+///
+/// Writers take the database lock at `BEGIN IMMEDIATE`, so writers in other processes
+/// queue (busy timeout) instead of failing mid-transaction; readers never block and see
+/// the last committed state. `synchronous = FULL` makes an acknowledged commit survive
+/// power loss, and `secure_delete` zeroes freed pages so deleted records leave no copy.
+final class SQLiteBackend: StoreBackend {
+    let location: String
+    private let pool: DatabasePool?
+    private let queue: DatabaseQueue?
+
+    /// Opens the file at `path`. `readOnly` opens without creating or changing anything.
+    init(path: String, readOnly: Bool, busyTimeoutSeconds: Double = 30) throws {
+        location = path
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(busyTimeoutSeconds)
+        config.label = "biomatch-store"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        do {
+            if readOnly {
+                queue = try DatabaseQueue(path: path, configuration: config)
+                pool = nil
+            } else {
+                pool = try DatabasePool(path: path, configuration: config)
+                queue = nil
+            }
+        } catch {
+            throw StoreError(.backend, "cannot open the SQLite store \(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return "SQLite error \(e.resultCode.rawValue): \(e.message ?? "\(e.resultCode)")" }
+        return "\(error)"
+    }
+
+    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch {
+            throw StoreError(.backend, "\(what) on \(location) failed: \(Self.describe(error))")
+        }
+    }
+
+    func isInitialized() throws -> Bool {
+        try read { session in
+            guard let s = session as? Session else { return false }
+            return try Row.fetchOne(s.db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta'") != nil
+        }
+    }
+
+    func initialize(_ body: (any StoreSession) throws -> Void) throws {
+        try write { session in
+            guard let s = session as? Session else { return }
+            for statement in Self.schema { try s.db.execute(sql: statement) }
+            try body(s)
+        }
+    }
+
+    func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        try run("reading") {
+            if let pool { return try pool.read { db in try body(Session(db: db)) } }
+            guard let queue else { throw StoreError(.backend, "the store \(location) is closed") }
+            return try queue.read { db in try body(Session(db: db)) }
+        }
+    }
+
+    func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        guard let pool else { throw StoreError(.backend, "the store \(location) is open read-only") }
+        return try run("writing") {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(Session(db: db))
+                    return .commit
+                }
+                guard let result else { throw StoreError(.backend, "transaction produced no result") }
+                return result
+            }
+        }
+    }
+
+    func purgeDeleted() throws {
+        guard let pool else { return }
+        try run("purging deleted data") {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+    }
+
+    func close() {
+        try? pool?.close()
+        try? queue?.close()
+    }
+
+    static let schema: [String] = [
+        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL, wrapped_integrity_key BLOB NOT NULL)",
+        "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL, mac BLOB NOT NULL)",
+        """
+        CREATE TABLE template_reference (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+          subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position INTEGER NOT NULL,
+          model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality INTEGER NOT NULL,
+          created_at INTEGER NOT NULL, valid_from INTEGER, valid_until INTEGER, status TEXT NOT NULL,
+          key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL,
+          tag BLOB NOT NULL, mac BLOB NOT NULL)
+        """,
+        "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
+        "CREATE INDEX template_reference_key ON template_reference(key_id)",
+        "CREATE INDEX template_reference_model ON template_reference(modality, model_id, seq)",
+        """
+        CREATE TABLE sample (reference_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL,
+          nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, tag BLOB NOT NULL, mac BLOB NOT NULL)
+        """,
+        "CREATE INDEX sample_key ON sample(key_id)",
+        """
+        CREATE TABLE audit_journal (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,
+          action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
+          detail TEXT NOT NULL, mac BLOB NOT NULL)
+        """,
+        // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
+        "CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END",
+        "CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END",
+    ]
+
+    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, mac, seq"
+
+    /// One transaction's view. Values are read through ``Field`` so that a hostile file
+    /// (a text where a number belongs) is an integrity error, never a crash.
+    struct Session: StoreSession {
+        let db: Database
+
+        func meta(_ key: String) throws -> [UInt8]? {
+            guard let row = try Row.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) else { return nil }
+            return try Field(row, 0, "store_meta.value").bytes()
+        }
+
+        func setMeta(_ key: String, _ value: [UInt8]) throws {
+            try db.execute(sql: "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, Data(value)])
+        }
+
+        func keyRows() throws -> [KeyRow] {
+            try Row.fetchAll(db, sql: "SELECT id, status, created_at, wrapped_integrity_key FROM kek ORDER BY created_at, id").map {
+                KeyRow(id: try Field($0, 0, "kek.id").string(), status: try Field($0, 1, "kek.status").string(),
+                       createdAt: try Field($0, 2, "kek.created_at").int(), wrappedIntegrityKey: try Field($0, 3, "kek.wrapped_integrity_key").bytes())
+            }
+        }
+
+        func putKeyRow(_ row: KeyRow) throws {
+            try db.execute(sql: """
+                INSERT INTO kek (id, status, created_at, wrapped_integrity_key) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key
+                """, arguments: [row.id, row.status, row.createdAt, Data(row.wrappedIntegrityKey)])
+        }
+
+        func subject(_ id: String) throws -> SubjectRow? {
+            guard let r = try Row.fetchOne(db, sql: "SELECT id, status, created_at, mac FROM subject WHERE id = ?", arguments: [id]) else { return nil }
+            return SubjectRow(id: try Field(r, 0, "subject.id").string(), status: try Field(r, 1, "subject.status").string(),
+                              createdAt: try Field(r, 2, "subject.created_at").int(), mac: try Field(r, 3, "subject.mac").bytes())
+        }
+
+        func putSubject(_ row: SubjectRow) throws {
+            try db.execute(sql: """
+                INSERT INTO subject (id, status, created_at, mac) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac
+                """, arguments: [row.id, row.status, row.createdAt, Data(row.mac)])
+        }
+
+        func deleteSubject(_ id: String) throws {
+            try db.execute(sql: "DELETE FROM subject WHERE id = ?", arguments: [id])
+        }
+
+        static func referenceRow(_ r: Row) throws -> ReferenceRow {
+            let p = "template_reference."
+            return ReferenceRow(
+                id: try Field(r, 0, p + "id").string(), subjectID: try Field(r, 1, p + "subject_id").string(),
+                modality: try Field(r, 2, p + "modality").string(), fingerPosition: try Field(r, 3, p + "finger_position").int(),
+                modelID: try Field(r, 4, p + "model_id").string(), modelVersion: try Field(r, 5, p + "model_version").string(),
+                quality: try Field(r, 6, p + "quality").int(), createdAt: try Field(r, 7, p + "created_at").int(),
+                validFrom: try Field(r, 8, p + "valid_from").optionalInt(), validUntil: try Field(r, 9, p + "valid_until").optionalInt(),
+                status: try Field(r, 10, p + "status").string(),
+                template: SealedPayload(keyID: try Field(r, 11, p + "key_id").string(), wrappedKey: try Field(r, 12, p + "wrapped_key").bytes(),
+                                        nonce: try Field(r, 13, p + "nonce").bytes(), ciphertext: try Field(r, 14, p + "ciphertext").bytes(),
+                                        tag: try Field(r, 15, p + "tag").bytes()),
+                mac: try Field(r, 16, p + "mac").bytes(), seq: try Field(r, 17, p + "seq").int())
+        }
+
+        static func arguments(_ row: ReferenceRow) -> StatementArguments {
+            [row.id, row.subjectID, row.modality, row.fingerPosition, row.modelID, row.modelVersion, row.quality, row.createdAt,
+             row.validFrom, row.validUntil, row.status, row.template.keyID, Data(row.template.wrappedKey), Data(row.template.nonce),
+             Data(row.template.ciphertext), Data(row.template.tag), Data(row.mac)]
+        }
+
+        func reference(_ id: String) throws -> ReferenceRow? {
+            try Row.fetchOne(db, sql: "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE id = ?", arguments: [id])
+                .map(Self.referenceRow)
+        }
+
+        func references(subjectID: String) throws -> [ReferenceRow] {
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE subject_id = ? ORDER BY seq",
+                             arguments: [subjectID]).map(Self.referenceRow)
+        }
+
+        func insertReference(_ row: ReferenceRow) throws {
+            try db.execute(sql: """
+                INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
+                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, mac)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.arguments(row))
+        }
+
+        func replaceReference(id: String, with row: ReferenceRow) throws {
+            var args = Self.arguments(row)
+            args += [id]
+            try db.execute(sql: """
+                UPDATE template_reference SET id = ?, subject_id = ?, modality = ?, finger_position = ?, model_id = ?,
+                  model_version = ?, quality = ?, created_at = ?, valid_from = ?, valid_until = ?, status = ?, key_id = ?,
+                  wrapped_key = ?, nonce = ?, ciphertext = ?, tag = ?, mac = ? WHERE id = ?
+                """, arguments: args)
+        }
+
+        func deleteReference(_ id: String) throws {
+            try db.execute(sql: "DELETE FROM template_reference WHERE id = ?", arguments: [id])
+        }
+
+        func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow] {
+            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > ?"
+            var args: StatementArguments = [afterSeq]
+            if let modality { sql += " AND modality = ?"; args += [modality] }
+            if let modelID { sql += " AND model_id = ?"; args += [modelID] }
+            sql += " ORDER BY seq LIMIT ?"
+            args += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.referenceRow)
+        }
+
+        func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = ? LIMIT ?",
+                             arguments: [keyID, limit]).map(Self.referenceRow)
+        }
+
+        static func sampleRow(_ r: Row) throws -> SampleRow {
+            SampleRow(referenceID: try Field(r, 0, "sample.reference_id").string(),
+                      payload: SealedPayload(keyID: try Field(r, 1, "sample.key_id").string(), wrappedKey: try Field(r, 2, "sample.wrapped_key").bytes(),
+                                             nonce: try Field(r, 3, "sample.nonce").bytes(), ciphertext: try Field(r, 4, "sample.ciphertext").bytes(),
+                                             tag: try Field(r, 5, "sample.tag").bytes()),
+                      mac: try Field(r, 6, "sample.mac").bytes())
+        }
+
+        func sample(_ referenceID: String) throws -> SampleRow? {
+            try Row.fetchOne(db, sql: "SELECT reference_id, key_id, wrapped_key, nonce, ciphertext, tag, mac FROM sample WHERE reference_id = ?",
+                             arguments: [referenceID]).map(Self.sampleRow)
+        }
+
+        func putSample(_ row: SampleRow) throws {
+            try db.execute(sql: """
+                INSERT INTO sample (reference_id, key_id, wrapped_key, nonce, ciphertext, tag, mac) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(reference_id) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+                  nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag, mac = excluded.mac
+                """, arguments: [row.referenceID, row.payload.keyID, Data(row.payload.wrappedKey), Data(row.payload.nonce),
+                                 Data(row.payload.ciphertext), Data(row.payload.tag), Data(row.mac)])
+        }
+
+        func deleteSample(_ referenceID: String) throws {
+            try db.execute(sql: "DELETE FROM sample WHERE reference_id = ?", arguments: [referenceID])
+        }
+
+        func samples(wrappedUnder keyID: String, limit: Int) throws -> [SampleRow] {
+            try Row.fetchAll(db, sql: "SELECT reference_id, key_id, wrapped_key, nonce, ciphertext, tag, mac FROM sample WHERE key_id = ? LIMIT ?",
+                             arguments: [keyID, limit]).map(Self.sampleRow)
+        }
+
+        func counts() throws -> StoreCounts {
+            var c = StoreCounts()
+            func count(_ sql: String) throws -> Int { Int(try Int64.fetchOne(db, sql: sql) ?? 0) }
+            c.subjects = try count("SELECT COUNT(*) FROM subject")
+            c.subjectsRevoked = try count("SELECT COUNT(*) FROM subject WHERE status = 'revoked'")
+            c.references = try count("SELECT COUNT(*) FROM template_reference")
+            c.referencesRevoked = try count("SELECT COUNT(*) FROM template_reference WHERE status = 'revoked'")
+            c.samples = try count("SELECT COUNT(*) FROM sample")
+            c.auditEntries = try count("SELECT COUNT(*) FROM audit_journal")
+            for r in try Row.fetchAll(db, sql: "SELECT modality, COUNT(*) FROM template_reference GROUP BY modality") {
+                c.referencesByModality[try Field(r, 0, "modality").string()] = Int(try Field(r, 1, "count").int())
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT key_id, COUNT(*) FROM template_reference GROUP BY key_id") {
+                c.referencesByKey[try Field(r, 0, "key_id").string()] = Int(try Field(r, 1, "count").int())
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT key_id, COUNT(*) FROM sample GROUP BY key_id") {
+                c.samplesByKey[try Field(r, 0, "key_id").string()] = Int(try Field(r, 1, "count").int())
+            }
+            return c
+        }
+
+        static func auditRow(_ r: Row) throws -> AuditRow {
+            let p = "audit_journal."
+            return AuditRow(seq: try Field(r, 0, p + "seq").int(), time: try Field(r, 1, p + "time").int(),
+                            actor: try Field(r, 2, p + "actor").string(), action: try Field(r, 3, p + "action").string(),
+                            subjectID: try Field(r, 4, p + "subject_id").optionalString(),
+                            referenceID: try Field(r, 5, p + "reference_id").optionalString(),
+                            outcome: try Field(r, 6, p + "outcome").string(), detail: try Field(r, 7, p + "detail").string(),
+                            mac: try Field(r, 8, p + "mac").bytes())
+        }
+
+        static let auditColumns = "seq, time, actor, action, subject_id, reference_id, outcome, detail, mac"
+
+        func lastAudit() throws -> AuditRow? {
+            try Row.fetchOne(db, sql: "SELECT \(Self.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1").map(Self.auditRow)
+        }
+
+        func appendAudit(_ row: AuditRow) throws {
+            try db.execute(sql: "INSERT INTO audit_journal (\(Self.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac)])
+        }
+
+        func executeForTesting(_ sql: String) throws { try db.execute(sql: sql) }
+
+        func disableAuditGuardsForTesting() throws {
+            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_journal_no_update")
+            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_journal_no_delete")
+        }
+
+        func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [afterSeq, limit]).map(Self.auditRow)
+        }
+    }
+
+    /// Type-checked access to one column of a fetched row.
+    struct Field {
+        let value: DatabaseValue
+        let name: String
+
+        init(_ row: Row, _ index: Int, _ name: String) {
+            value = row[index]
+            self.name = name
+        }
+
+        private func mismatch(_ expected: String) -> StoreError {
+            StoreError(.integrity, "column \(name) holds a value of the wrong type (expected \(expected)): the database was altered")
+        }
+
+        func string() throws -> String {
+            switch value.storage {
+            case .string(let s): return s
+            case .blob(let d): return String(decoding: d, as: UTF8.self)
+            default: throw mismatch("text")
+            }
+        }
+
+        func optionalString() throws -> String? { value.isNull ? nil : try string() }
+
+        func int() throws -> Int64 {
+            if case .int64(let v) = value.storage { return v }
+            throw mismatch("integer")
+        }
+
+        func optionalInt() throws -> Int64? { value.isNull ? nil : try int() }
+
+        func bytes() throws -> [UInt8] {
+            switch value.storage {
+            case .blob(let d): return [UInt8](d)
+            case .string(let s): return Array(s.utf8)
+            default: throw mismatch("blob")
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Store statistics (no biometric data).
+public struct StoreStatistics: Sendable, Hashable, Codable {
+    /// Where the store lives.
+    public var location: String
+    /// Subjects, and how many of them are revoked.
+    public var subjects: Int
+    /// Revoked subjects.
+    public var subjectsRevoked: Int
+    /// References.
+    public var references: Int
+    /// Revoked references.
+    public var referencesRevoked: Int
+    /// References by modality.
+    public var referencesByModality: [String: Int]
+    /// Sealed raw samples.
+    public var samples: Int
+    /// Key-encryption keys: id → status (active, rotating-out, retired).
+    public var keys: [String: String]
+    /// Records (templates and samples) wrapped under each key.
+    public var recordsByKey: [String: Int]
+    /// The key an unfinished rotation is moving to, if any.
+    public var rotationTarget: String?
+    /// Audit journal entries.
+    public var auditEntries: Int
+}
+
+extension TemplateStore {
+    /// Counts, key states and rotation state.
+    public func statistics() throws -> StoreStatistics {
+        let (counts, keyRows, target) = try backend.read { s in (try s.counts(), try s.keyRows(), try s.meta(Meta.rotationTarget)) }
+        var byKey = counts.referencesByKey
+        for (k, v) in counts.samplesByKey { byKey[k, default: 0] += v }
+        return StoreStatistics(
+            location: location, subjects: counts.subjects, subjectsRevoked: counts.subjectsRevoked, references: counts.references,
+            referencesRevoked: counts.referencesRevoked, referencesByModality: counts.referencesByModality, samples: counts.samples,
+            keys: Dictionary(keyRows.map { ($0.id, $0.status) }, uniquingKeysWith: { a, _ in a }), recordsByKey: byKey,
+            rotationTarget: target.flatMap { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) },
+            auditEntries: counts.auditEntries)
+    }
+
+    /// Checks the audit journal's HMAC chain end to end: every entry's MAC, gap-free
+    /// sequence numbers from 1, and the MACed head, so an edited, deleted, inserted,
+    /// reordered or cut-off entry is found. Reads in pages, so memory stays bounded.
+    public func verifyAudit(pageSize: Int = 4096) throws -> AuditVerification {
+        var result = AuditVerification(entries: 0, valid: true, firstInvalidSequence: nil, problem: nil, headSequence: 0, headMAC: "")
+        func fail(_ seq: Int64, _ problem: String) -> AuditVerification {
+            result.valid = false
+            result.firstInvalidSequence = seq
+            result.problem = problem
+            return result
+        }
+        var previous = audit.genesis
+        var expected: Int64 = 1
+        while true {
+            let page = try backend.read { try $0.auditPage(afterSeq: expected - 1, limit: max(1, pageSize)) }
+            if page.isEmpty { break }
+            for row in page {
+                guard row.seq == expected else {
+                    return fail(expected, "entry \(expected) is missing (the next entry is \(row.seq)): entries were deleted")
+                }
+                guard audit.isValid(row, previous: previous) else {
+                    return fail(row.seq, "entry \(row.seq) fails its MAC: it, or an entry before it, was altered, inserted or reordered")
+                }
+                previous = row.mac
+                expected += 1
+                result.entries += 1
+            }
+        }
+        let headBytes = try backend.read { try $0.meta(Meta.auditHead) }
+        guard let headBytes, let head = audit.parseHead(headBytes) else {
+            return fail(expected, "the journal head is missing or fails its MAC")
+        }
+        guard head.sequence == result.entries, head.mac == previous else {
+            if head.sequence > result.entries {
+                return fail(result.entries + 1, "the journal ends at entry \(result.entries) but its head records \(head.sequence): entries were cut off the end")
+            }
+            return fail(head.sequence, "the journal head (entry \(head.sequence)) does not match its last entry (\(result.entries))")
+        }
+        result.headSequence = head.sequence
+        result.headMAC = head.mac.map { String(format: "%02x", $0) }.joined()
+        return result
+    }
+
+    /// Audit entries after `sequence`, at most `limit`, in order (for export and review).
+    public func auditEntries(after sequence: Int64 = 0, limit: Int = 1000) throws -> [AuditEntry] {
+        try backend.read { try $0.auditPage(afterSeq: sequence, limit: limit) }.map {
+            AuditEntry(sequence: $0.seq, time: $0.time, actor: $0.actor, action: $0.action, subjectID: $0.subjectID,
+                       referenceID: $0.referenceID, outcome: $0.outcome, detail: $0.detail)
+        }
+    }
+
+    /// Authenticates and opens every stored record (templates and samples); returns the
+    /// ids of those that fail. For periodic integrity sweeps and after a crash.
+    public func verifyRecords(pageSize: Int = 4096) throws -> (checked: Int, failures: [String]) {
+        var checked = 0
+        var failures: [String] = []
+        var after: Int64 = 0
+        while true {
+            let page = try backend.read { try $0.referencePage(modality: nil, modelID: nil, afterSeq: after, limit: pageSize) }
+            guard let last = page.last else { break }
+            after = last.seq
+            for row in page {
+                checked += 1
+                do {
+                    _ = try open(row)
+                    _ = try sample(row.id)
+                } catch let e as StoreError where e.code == .integrity { failures.append(row.id) }
+            }
+        }
+        return (checked, failures)
+    }
+}

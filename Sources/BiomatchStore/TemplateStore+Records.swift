@@ -1,0 +1,250 @@
+import Foundation
+
+extension TemplateStore {
+    static let maximumTemplateBytes = 1 << 20
+    static let maximumSampleBytes = 64 << 20
+
+    static func checkID(_ id: String, _ what: String) throws {
+        guard !id.isEmpty, id.utf8.count <= 128, id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            throw StoreError(.invalidArgument, "\(what) must be 1–128 printable characters without spaces")
+        }
+    }
+
+    static func validate(_ d: ReferenceDraft) throws {
+        try checkID(d.subjectID, "a subject id")
+        if let id = d.referenceID { try checkID(id, "a reference id") }
+        try checkID(d.modelID, "a model id")
+        try checkID(d.modelVersion, "a model version")
+        guard (0...100).contains(d.quality) else { throw StoreError(.invalidArgument, "quality \(d.quality) is outside 0–100") }
+        switch d.modality {
+        case .face: guard d.fingerPosition == 0 else { throw StoreError(.invalidArgument, "a face reference has no finger position") }
+        case .finger: guard (0...10).contains(d.fingerPosition) else {
+            throw StoreError(.invalidArgument, "finger position \(d.fingerPosition) is outside 0–10 (ISO/IEC 19794-2)")
+        }
+        }
+        guard !d.template.isEmpty, d.template.count <= maximumTemplateBytes else {
+            throw StoreError(.invalidArgument, "a template must be 1 byte to 1 MiB long")
+        }
+        if let s = d.sample, s.isEmpty || s.count > maximumSampleBytes {
+            throw StoreError(.invalidArgument, "a raw sample must be 1 byte to 64 MiB long")
+        }
+        if let a = d.validity.notBefore, let b = d.validity.notAfter, a > b {
+            throw StoreError(.invalidArgument, "the validity period ends before it starts")
+        }
+    }
+
+    /// Stores a batch of references in one transaction: all or none.
+    ///
+    /// A draft whose reference id is already stored is reported ``EnrollmentOutcome/alreadyPresent(referenceID:)``
+    /// and left as it is, so rerunning an interrupted batch stores each reference exactly once.
+    /// Subjects are created on first use. Each stored reference gets an audit entry.
+    ///
+    /// - Throws: ``StoreError`` `invalidArgument` (nothing stored), `revoked` when a
+    ///   subject is revoked, `wrongKey` when this handle's key was retired, or `backend`.
+    @discardableResult
+    public func enroll(_ drafts: [ReferenceDraft]) throws -> [EnrollmentOutcome] {
+        for d in drafts { try Self.validate(d) }
+        let kek = keys.primary
+        let now = Self.now()
+        // Seal outside the transaction: the CPU work does not hold the write lock.
+        var rows: [(ReferenceRow, SampleRow?)] = []
+        rows.reserveCapacity(drafts.count)
+        for d in drafts {
+            var row = ReferenceRow(id: d.referenceID ?? UUID().uuidString.lowercased(), subjectID: d.subjectID, modality: d.modality.rawValue,
+                                   fingerPosition: Int64(d.fingerPosition), modelID: d.modelID, modelVersion: d.modelVersion,
+                                   quality: Int64(d.quality), createdAt: now, validFrom: d.validity.notBefore, validUntil: d.validity.notAfter,
+                                   status: ReferenceStatus.active.rawValue,
+                                   template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []), mac: [])
+            row.template = try SealedPayload.seal(d.template, aad: templateAAD(row), under: kek)
+            row.mac = mac(row)
+            var sample: SampleRow?
+            if let bytes = d.sample {
+                var s = SampleRow(referenceID: row.id, payload: try SealedPayload.seal(bytes, aad: sampleAAD(row.id, subjectID: row.subjectID), under: kek), mac: [])
+                s.mac = mac(s)
+                sample = s
+            }
+            rows.append((row, sample))
+        }
+        return try backend.write { session in
+            try requireUsable(kek, session)
+            var writer = try AuditWriter(chain: audit, session: session)
+            var outcomes: [EnrollmentOutcome] = []
+            var seen = Set<String>()
+            for (row, sample) in rows {
+                if try seen.contains(row.id) || session.reference(row.id) != nil {
+                    outcomes.append(.alreadyPresent(referenceID: row.id))
+                    continue
+                }
+                seen.insert(row.id)
+                if let subject = try session.subject(row.subjectID) {
+                    guard try verified(subject).status == ReferenceStatus.active.rawValue else {
+                        throw StoreError(.revoked, "subject \(row.subjectID) is revoked; nothing in this batch was stored")
+                    }
+                } else {
+                    var s = SubjectRow(id: row.subjectID, status: ReferenceStatus.active.rawValue, createdAt: now, mac: [])
+                    s.mac = mac(s)
+                    try session.putSubject(s)
+                }
+                try session.insertReference(row)
+                if let sample { try session.putSample(sample) }
+                _ = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
+                                      outcome: "enrolled", detail: "\(row.modality) \(row.modelID)", time: now)
+                outcomes.append(.enrolled(referenceID: row.id))
+            }
+            try writer.finish()
+            return outcomes
+        }
+    }
+
+    /// Refuses to wrap new records under a key a rotation has already retired.
+    func requireUsable(_ kek: KeyEncryptionKey, _ session: any StoreSession) throws {
+        guard let row = try session.keyRows().first(where: { $0.id == kek.id }), row.status != KeyStatus.retired.rawValue else {
+            throw StoreError(.wrongKey, "key \(kek.id) has been retired from the store \(location); reopen it with the current key")
+        }
+    }
+
+    /// The reference's template, authenticated and decrypted (whatever its status: check
+    /// ``ReferenceInfo/status`` and ``ReferenceInfo/validity`` before matching).
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `integrity` (any stored byte altered) or `wrongKey`.
+    public func template(_ referenceID: String) throws -> StoredTemplate {
+        guard let row = try backend.read({ try $0.reference(referenceID) }) else {
+            throw StoreError(.notFound, "no reference \(referenceID)")
+        }
+        return try open(row)
+    }
+
+    /// The raw sample kept with a reference, if any.
+    ///
+    /// - Throws: ``StoreError`` `integrity`, `wrongKey` or `notFound` (no such reference).
+    public func sample(_ referenceID: String) throws -> [UInt8]? {
+        let (row, sample) = try backend.read { s in (try s.reference(referenceID), try s.sample(referenceID)) }
+        guard let row else { throw StoreError(.notFound, "no reference \(referenceID)") }
+        let reference = try verified(row)
+        guard let sample else { return nil }
+        return try verified(sample).payload.open(aad: sampleAAD(reference.id, subjectID: reference.subjectID), keys: keys,
+                                                 what: "the sample of reference \(referenceID)")
+    }
+
+    /// Metadata of every reference of a subject, authenticated.
+    ///
+    /// - Throws: ``StoreError`` `notFound` for an unknown subject, `integrity`.
+    public func references(subjectID: String) throws -> [ReferenceInfo] {
+        let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
+        guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
+        _ = try verified(subject)
+        return try rows.map { try info(verified($0)) }
+    }
+
+    /// The active, currently valid templates of a subject (for 1:1 verification).
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `revoked` (the subject is revoked), `integrity`.
+    public func activeTemplates(subjectID: String, modality: Modality, at time: Int64 = TemplateStore.now()) throws -> [StoredTemplate] {
+        let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
+        guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
+        guard try verified(subject).status == ReferenceStatus.active.rawValue else { throw StoreError(.revoked, "subject \(subjectID) is revoked") }
+        return try rows.filter { $0.modality == modality.rawValue }.map(open)
+            .filter { $0.info.status == .active && $0.info.validity.contains(time) }
+    }
+
+    /// Revokes one reference: it stays stored (and audited) but is never loaded or matched again.
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `integrity` (a tampered row is not rewritten).
+    public func revoke(referenceID: String, reason: String = "") throws {
+        try backend.write { session in
+            guard let stored = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
+            var row = try verified(stored)
+            row.status = ReferenceStatus.revoked.rawValue
+            row.mac = mac(row)
+            try session.replaceReference(id: referenceID, with: row)
+            var writer = try AuditWriter(chain: audit, session: session)
+            _ = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
+                                  outcome: "revoked", detail: Self.clip(reason), time: Self.now())
+            try writer.finish()
+        }
+    }
+
+    /// Revokes a subject and every reference it has; later enrollments for it are refused.
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `integrity`.
+    public func revoke(subjectID: String, reason: String = "") throws {
+        try backend.write { session in
+            guard let stored = try session.subject(subjectID) else { throw StoreError(.notFound, "no subject \(subjectID)") }
+            var subject = try verified(stored)
+            subject.status = ReferenceStatus.revoked.rawValue
+            subject.mac = mac(subject)
+            try session.putSubject(subject)
+            var count = 0
+            for stored in try session.references(subjectID: subjectID) {
+                var row = try verified(stored)
+                guard row.status != ReferenceStatus.revoked.rawValue else { continue }
+                row.status = ReferenceStatus.revoked.rawValue
+                row.mac = mac(row)
+                try session.replaceReference(id: row.id, with: row)
+                count += 1
+            }
+            var writer = try AuditWriter(chain: audit, session: session)
+            _ = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
+                                  detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
+            try writer.finish()
+        }
+    }
+
+    /// Deletes one reference and its sample. The wrapped data key goes with the row, so
+    /// the ciphertext can never be opened again, even from a backup taken with the KEK;
+    /// freed database pages are overwritten.
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `backend`.
+    public func delete(referenceID: String) throws {
+        try backend.write { session in
+            guard let row = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
+            try session.deleteSample(referenceID)
+            try session.deleteReference(referenceID)
+            var writer = try AuditWriter(chain: audit, session: session)
+            _ = try writer.append(actor: actor, action: .delete, subjectID: row.subjectID, referenceID: referenceID,
+                                  outcome: "deleted", detail: "data key destroyed", time: Self.now())
+            try writer.finish()
+        }
+        try backend.purgeDeleted()
+    }
+
+    /// Deletes a subject with all its references and samples (see ``delete(referenceID:)``).
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `backend`.
+    public func delete(subjectID: String) throws {
+        try backend.write { session in
+            guard try session.subject(subjectID) != nil else { throw StoreError(.notFound, "no subject \(subjectID)") }
+            let rows = try session.references(subjectID: subjectID)
+            for row in rows {
+                try session.deleteSample(row.id)
+                try session.deleteReference(row.id)
+            }
+            try session.deleteSubject(subjectID)
+            var writer = try AuditWriter(chain: audit, session: session)
+            _ = try writer.append(actor: actor, action: .delete, subjectID: subjectID, outcome: "deleted",
+                                  detail: "\(rows.count) references; data keys destroyed", time: Self.now())
+            try writer.finish()
+        }
+        try backend.purgeDeleted()
+    }
+
+    /// Journals a verification or identification the engine ran (no biometric data: ids,
+    /// the outcome and a short detail such as the FMR target).
+    ///
+    /// - Returns: the entry's sequence number, for the decision to cite.
+    @discardableResult
+    public func recordMatch(_ action: AuditAction, subjectID: String?, referenceID: String? = nil, outcome: String, detail: String = "") throws -> Int64 {
+        guard action == .verify || action == .identify else {
+            throw StoreError(.invalidArgument, "recordMatch takes verify or identify; \(action.rawValue) is journaled by the store itself")
+        }
+        return try backend.write { session in
+            var writer = try AuditWriter(chain: audit, session: session)
+            let seq = try writer.append(actor: actor, action: action, subjectID: subjectID, referenceID: referenceID,
+                                        outcome: Self.clip(outcome), detail: Self.clip(detail), time: Self.now())
+            try writer.finish()
+            return seq
+        }
+    }
+
+    static func clip(_ text: String) -> String { String(text.prefix(200)) }
+}

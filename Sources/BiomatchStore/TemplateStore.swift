@@ -1,0 +1,320 @@
+import Crypto
+import Foundation
+import Logging
+
+/// The encrypted, tamper-evident template store.
+///
+/// Every template (and raw sample) is sealed with AES-256-GCM under its own random data
+/// key; the data key is wrapped (AES key wrap) under a key-encryption key (KEK) whose id
+/// is stored beside it. The GCM additional data binds the ciphertext to the store, its
+/// reference id, subject, modality, finger position, model id and version, so a
+/// ciphertext moved to another row fails to open; and every row carries an HMAC over all
+/// its fields under the store's integrity key, so any altered byte — metadata included —
+/// is an ``StoreError/Code/integrity`` error. Every change appends an entry to an
+/// HMAC-chained audit journal in the same transaction.
+///
+/// One handle may be used from many threads; writers are serialised by the database
+/// (across processes and, on PostgreSQL, across nodes).
+public final class TemplateStore: Sendable {
+    enum Meta {
+        static let format = "format"
+        static let storeID = "store_id"
+        static let createdAt = "created_at"
+        static let scrypt = "scrypt"
+        static let auditHead = "audit_head"
+        static let rotationTarget = "rotation_target"
+    }
+
+    static let formatName = "biomatch-template-store-1"
+
+    let backend: any StoreBackend
+    let storeID: [UInt8]
+    let ring: LockedRing
+    /// The keys this handle holds now (a rotation adds the new key).
+    var keys: KeyRing { ring.value }
+    let rowKey: SymmetricKey
+    let audit: AuditChain
+    /// Who this handle acts as in the audit journal.
+    public let actor: String
+    let logger = Logger(label: "biomatch.store")
+
+    /// Where the store lives.
+    public var location: String { backend.location }
+
+    /// Ids of the key-encryption keys this handle holds; the first wraps new records.
+    public var keyIDs: [String] { [keys.primary.id] + keys.ids.filter { $0 != keys.primary.id } }
+
+    private init(backend: any StoreBackend, storeID: [UInt8], keys: KeyRing, integrityKey: SymmetricKey, actor: String) {
+        self.backend = backend
+        self.storeID = storeID
+        ring = LockedRing(keys)
+        self.actor = actor
+        rowKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID, info: Array("biomatch row mac v1".utf8), outputByteCount: 32)
+        audit = AuditChain(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
+                                                       info: Array("biomatch audit mac v1".utf8), outputByteCount: 32),
+                           storeID: storeID)
+    }
+
+    /// The current time in ms since 1970, the store's clock.
+    public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: creating and opening
+
+    /// Creates a new, empty store.
+    ///
+    /// - Parameters:
+    ///   - location: where; for SQLite the file must not exist yet.
+    ///   - key: the first key-encryption key; with ``KeySource/passphrase(_:)`` fresh scrypt
+    ///     parameters and a per-store salt are generated and stored.
+    ///   - actor: recorded in the audit journal.
+    /// - Throws: ``StoreError`` `storeExists`, a key error, or `backend`.
+    public static func create(at location: StoreLocation, key: KeySource, actor: String) throws -> TemplateStore {
+        let scrypt: ScryptParameters? = key.isPassphrase ? .fresh() : nil
+        let kek = try key.resolve(scrypt: scrypt)
+        let backend: any StoreBackend
+        switch location {
+        case .sqlite(let path):
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw StoreError(.storeExists, "\(path) already exists; open it, or choose a new path")
+            }
+            backend = try SQLiteBackend(path: path, readOnly: false)
+        }
+        let storeID = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let integrityKey = SymmetricKey(size: .bits256)
+        let store = TemplateStore(backend: backend, storeID: storeID, keys: KeyRing(kek), integrityKey: integrityKey, actor: actor)
+        let now = now()
+        let wrapped = try wrap(integrityKey, under: kek)
+        try backend.initialize { session in
+            try session.setMeta(Meta.format, Array(formatName.utf8))
+            try session.setMeta(Meta.storeID, storeID)
+            try session.setMeta(Meta.createdAt, Array(String(now).utf8))
+            if let scrypt { try session.setMeta(Meta.scrypt, Array(try JSONEncoder().encode(scrypt))) }
+            try session.putKeyRow(KeyRow(id: kek.id, status: KeyStatus.active.rawValue, createdAt: now, wrappedIntegrityKey: wrapped))
+            var writer = try AuditWriter(chain: store.audit, session: session)
+            _ = try writer.append(actor: actor, action: .initialize, outcome: "created", detail: "key \(kek.id)", time: now)
+            try writer.finish()
+        }
+        store.logger.info("created template store", metadata: ["location": "\(location)", "key": "\(kek.id)"])
+        return store
+    }
+
+    /// Opens an existing store.
+    ///
+    /// Everything is checked before anything is written: the store must exist and be of
+    /// this format, and at least one key must be a current (not retired) key of the store.
+    ///
+    /// - Parameters:
+    ///   - keys: the key sources; the first that is a current store key wraps new records.
+    ///     Around a rotation pass the old and the new key (the new one may be unknown to the
+    ///     store until the rotation starts), so records wrapped under either open.
+    ///   - readOnly: open without write access (statistics, audit verification, loading).
+    /// - Throws: ``StoreError`` `storeMissing`, `unsupportedStore`, `keyUnavailable`,
+    ///   `keyFileInsecure`, `invalidKey`, `wrongKey`, `integrity` or `backend`.
+    public static func open(at location: StoreLocation, keys sources: [KeySource], actor: String, readOnly: Bool = false) throws -> TemplateStore {
+        guard !sources.isEmpty else { throw StoreError(.keyUnavailable, "no key given for the store \(location)") }
+        // Validate with a read-only connection first, so a bad key writes nothing at all.
+        let probe: any StoreBackend
+        switch location {
+        case .sqlite(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError(.storeMissing, "no store at \(path); create one with `biomatch store init`")
+            }
+            probe = try SQLiteBackend(path: path, readOnly: true)
+        }
+        let (storeID, ring, integrityKey): ([UInt8], KeyRing, SymmetricKey)
+        do {
+            (storeID, ring, integrityKey) = try unlock(probe, sources: sources)
+            probe.close()
+        } catch {
+            probe.close()
+            throw error
+        }
+        let backend: any StoreBackend
+        switch location {
+        case .sqlite(let path): backend = readOnly ? try SQLiteBackend(path: path, readOnly: true) : try SQLiteBackend(path: path, readOnly: false)
+        }
+        return TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
+    }
+
+    private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {
+        guard try backend.isInitialized() else {
+            throw StoreError(.unsupportedStore, "\(backend.location) is not a Biomatch template store")
+        }
+        let (format, storeID, scryptBytes, keyRows) = try backend.read { s in
+            (try s.meta(Meta.format), try s.meta(Meta.storeID), try s.meta(Meta.scrypt), try s.keyRows())
+        }
+        guard let format, String(decoding: format, as: UTF8.self) == formatName else {
+            throw StoreError(.unsupportedStore, "\(backend.location) is not a store of format \(formatName)")
+        }
+        guard let storeID, storeID.count == 16 else { throw StoreError(.integrity, "the store id of \(backend.location) is missing or malformed") }
+        var scrypt: ScryptParameters?
+        if let scryptBytes {
+            guard let p = try? JSONDecoder().decode(ScryptParameters.self, from: Data(scryptBytes)) else {
+                throw StoreError(.integrity, "the stored scrypt parameters of \(backend.location) are malformed")
+            }
+            scrypt = p
+        }
+        let keks = try sources.map { try $0.resolve(scrypt: scrypt) }
+        let usable = keyRows.filter { $0.status != KeyStatus.retired.rawValue }
+        let known = usable.map(\.id).joined(separator: ", ")
+        // Keys the store does not know yet are allowed beside a known one: a terminal is
+        // configured with the next key before a rotation to it starts.
+        var integrityKey: SymmetricKey?
+        var primary: KeyEncryptionKey?
+        for kek in keks {
+            guard let row = usable.first(where: { $0.id == kek.id }) else { continue }
+            guard let ik = try? AES.KeyWrap.unwrap(row.wrappedIntegrityKey, using: kek.key) else {
+                throw StoreError(.integrity, "the store's integrity key wrapped under key \(kek.id) fails its check: the key table was altered")
+            }
+            if let integrityKey, integrityKey != ik {
+                throw StoreError(.integrity, "keys \(keks.map(\.id).joined(separator: ", ")) unwrap different integrity keys: the key table was altered")
+            }
+            integrityKey = ik
+            if primary == nil { primary = kek }
+        }
+        guard let integrityKey, let primary else {
+            let ids = keks.map(\.id).joined(separator: ", ")
+            if keks.contains(where: { k in keyRows.contains { $0.id == k.id } }) {
+                throw StoreError(.wrongKey, "key \(ids) was retired from the store \(backend.location); use its current key (\(known))")
+            }
+            throw StoreError(.wrongKey, "key \(ids) is not a key of the store \(backend.location) (its keys: \(known))")
+        }
+        return (storeID, KeyRing(primary: primary, others: keks.filter { $0.id != primary.id }), integrityKey)
+    }
+
+    static func wrap(_ key: SymmetricKey, under kek: KeyEncryptionKey) throws -> [UInt8] {
+        do { return Array(try AES.KeyWrap.wrap(key, using: kek.key)) } catch {
+            throw StoreError(.backend, "key wrapping failed: \(error)")
+        }
+    }
+
+    /// Closes the database connection; the handle must not be used afterwards.
+    public func close() { backend.close() }
+
+    // MARK: authentication of rows
+
+    enum KeyStatus: String {
+        case active
+        case rotatingOut = "rotating-out"
+        case retired
+    }
+
+    func templateAAD(_ row: ReferenceRow) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch template aad v1")
+        e.data(storeID)
+        e.string(row.id)
+        e.string(row.subjectID)
+        e.string(row.modality)
+        e.int(row.fingerPosition)
+        e.string(row.modelID)
+        e.string(row.modelVersion)
+        return e.bytes
+    }
+
+    func sampleAAD(_ referenceID: String, subjectID: String) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch sample aad v1")
+        e.data(storeID)
+        e.string(referenceID)
+        e.string(subjectID)
+        return e.bytes
+    }
+
+    func mac(_ row: ReferenceRow) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch reference row v1")
+        e.string(row.id)
+        e.string(row.subjectID)
+        e.string(row.modality)
+        e.int(row.fingerPosition)
+        e.string(row.modelID)
+        e.string(row.modelVersion)
+        e.int(row.quality)
+        e.int(row.createdAt)
+        e.optionalInt(row.validFrom)
+        e.optionalInt(row.validUntil)
+        e.string(row.status)
+        row.template.encode(into: &e)
+        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
+    }
+
+    func mac(_ row: SampleRow) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch sample row v1")
+        e.string(row.referenceID)
+        row.payload.encode(into: &e)
+        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
+    }
+
+    func mac(_ row: SubjectRow) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch subject row v1")
+        e.string(row.id)
+        e.string(row.status)
+        e.int(row.createdAt)
+        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
+    }
+
+    private func isValid(_ expected: [UInt8], _ stored: [UInt8]) -> Bool {
+        // Constant time, so response timing says nothing about how much of a forged MAC was right.
+        guard stored.count == expected.count else { return false }
+        var diff: UInt8 = 0
+        for (a, b) in zip(expected, stored) { diff |= a ^ b }
+        return diff == 0
+    }
+
+    func verified(_ row: ReferenceRow) throws -> ReferenceRow {
+        guard isValid(mac(row), row.mac) else {
+            throw StoreError(.integrity, "reference \(row.id) fails its integrity check: the stored record was altered")
+        }
+        return row
+    }
+
+    func verified(_ row: SubjectRow) throws -> SubjectRow {
+        guard isValid(mac(row), row.mac) else {
+            throw StoreError(.integrity, "subject \(row.id) fails its integrity check: the stored record was altered")
+        }
+        return row
+    }
+
+    func verified(_ row: SampleRow) throws -> SampleRow {
+        guard isValid(mac(row), row.mac) else {
+            throw StoreError(.integrity, "the sample of reference \(row.referenceID) fails its integrity check: the stored record was altered")
+        }
+        return row
+    }
+
+    func info(_ row: ReferenceRow) throws -> ReferenceInfo {
+        guard let modality = Modality(rawValue: row.modality), let status = ReferenceStatus(rawValue: row.status) else {
+            throw StoreError(.integrity, "reference \(row.id) has an unknown modality or status")
+        }
+        return ReferenceInfo(id: row.id, subjectID: row.subjectID, modality: modality, fingerPosition: Int(row.fingerPosition),
+                             modelID: row.modelID, modelVersion: row.modelVersion, quality: Int(row.quality), createdAt: row.createdAt,
+                             validity: ValidityPeriod(notBefore: row.validFrom, notAfter: row.validUntil), status: status,
+                             keyID: row.template.keyID)
+    }
+
+    /// Authenticates a row and opens its template.
+    func open(_ row: ReferenceRow) throws -> StoredTemplate {
+        let row = try verified(row)
+        let info = try info(row)
+        let bytes = try row.template.open(aad: templateAAD(row), keys: keys, what: "the template of reference \(row.id)")
+        return StoredTemplate(info: info, template: bytes)
+    }
+}
+
+/// The handle's key ring, which a rotation extends while readers use it.
+final class LockedRing: @unchecked Sendable {
+    private var ring: KeyRing
+    private let lock = NSLock()
+
+    init(_ ring: KeyRing) { self.ring = ring }
+
+    var value: KeyRing {
+        lock.lock()
+        defer { lock.unlock() }
+        return ring
+    }
+
+    func add(_ key: KeyEncryptionKey, primary: Bool) {
+        lock.lock()
+        ring.add(key, primary: primary)
+        lock.unlock()
+    }
+}
