@@ -105,7 +105,7 @@ extension TemplateStore {
                 checked += 1
                 do {
                     _ = try open(row)
-                    _ = try sample(row.id)
+                    if let s = try backend.read({ try $0.sample(row.id) }) { _ = try open(s, subjectID: row.subjectID) }
                 } catch let e as StoreError where e.code == .integrity { failures.append(row.id) }
             }
         }

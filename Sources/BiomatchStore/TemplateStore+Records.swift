@@ -43,6 +43,11 @@ extension TemplateStore {
     ///   subject is revoked, `wrongKey` when this handle's key was retired, or `backend`.
     @discardableResult
     public func enroll(_ drafts: [ReferenceDraft]) throws -> [EnrollmentOutcome] {
+        try enroll(drafts, revoked: [])
+    }
+
+    /// `revoked`: reference ids stored revoked from the start (an import keeping a source's revocations).
+    func enroll(_ drafts: [ReferenceDraft], revoked: Set<String>) throws -> [EnrollmentOutcome] {
         for d in drafts { try Self.validate(d) }
         let kek = keys.primary
         let now = Self.now()
@@ -54,14 +59,12 @@ extension TemplateStore {
                                    fingerPosition: Int64(d.fingerPosition), modelID: d.modelID, modelVersion: d.modelVersion,
                                    quality: Int64(d.quality), createdAt: now, validFrom: d.validity.notBefore, validUntil: d.validity.notAfter,
                                    status: ReferenceStatus.active.rawValue,
-                                   template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []), mac: [])
+                                   template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []))
+            if revoked.contains(row.id) { row.status = ReferenceStatus.revoked.rawValue }
             row.template = try SealedPayload.seal(d.template, aad: templateAAD(row), under: kek)
-            row.mac = mac(row)
             var sample: SampleRow?
             if let bytes = d.sample {
-                var s = SampleRow(referenceID: row.id, payload: try SealedPayload.seal(bytes, aad: sampleAAD(row.id, subjectID: row.subjectID), under: kek), mac: [])
-                s.mac = mac(s)
-                sample = s
+                sample = SampleRow(referenceID: row.id, payload: try SealedPayload.seal(bytes, aad: sampleAAD(row.id, subjectID: row.subjectID), under: kek))
             }
             rows.append((row, sample))
         }
@@ -88,7 +91,8 @@ extension TemplateStore {
                 try session.insertReference(row)
                 if let sample { try session.putSample(sample) }
                 _ = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
-                                      outcome: "enrolled", detail: "\(row.modality) \(row.modelID)", time: now)
+                                      outcome: row.status == ReferenceStatus.active.rawValue ? "enrolled" : "enrolled-revoked",
+                                      detail: "\(row.modality) \(row.modelID)", time: now)
                 outcomes.append(.enrolled(referenceID: row.id))
             }
             try writer.finish()
@@ -120,10 +124,9 @@ extension TemplateStore {
     public func sample(_ referenceID: String) throws -> [UInt8]? {
         let (row, sample) = try backend.read { s in (try s.reference(referenceID), try s.sample(referenceID)) }
         guard let row else { throw StoreError(.notFound, "no reference \(referenceID)") }
-        let reference = try verified(row)
+        let reference = try open(row)  // the sample's binding to its subject is only as good as the row's
         guard let sample else { return nil }
-        return try verified(sample).payload.open(aad: sampleAAD(reference.id, subjectID: reference.subjectID), keys: keys,
-                                                 what: "the sample of reference \(referenceID)")
+        return try open(sample, subjectID: reference.info.subjectID)
     }
 
     /// Metadata of every reference of a subject, authenticated.
@@ -133,7 +136,7 @@ extension TemplateStore {
         let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
         guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
         _ = try verified(subject)
-        return try rows.map { try info(verified($0)) }
+        return try rows.map { try open($0).info }
     }
 
     /// The active, currently valid templates of a subject (for 1:1 verification).
@@ -143,19 +146,18 @@ extension TemplateStore {
         let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
         guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
         guard try verified(subject).status == ReferenceStatus.active.rawValue else { throw StoreError(.revoked, "subject \(subjectID) is revoked") }
-        return try rows.filter { $0.modality == modality.rawValue }.map(open)
+        return try rows.filter { $0.modality == modality.rawValue }.map { try open($0) }
             .filter { $0.info.status == .active && $0.info.validity.contains(time) }
     }
 
     /// Revokes one reference: it stays stored (and audited) but is never loaded or matched again.
+    /// Its template is sealed again under a fresh data key, since the status is bound into it.
     ///
     /// - Throws: ``StoreError`` `notFound`, `integrity` (a tampered row is not rewritten).
     public func revoke(referenceID: String, reason: String = "") throws {
         try backend.write { session in
             guard let stored = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
-            var row = try verified(stored)
-            row.status = ReferenceStatus.revoked.rawValue
-            row.mac = mac(row)
+            let row = try resealed(stored, status: .revoked)
             try session.replaceReference(id: referenceID, with: row)
             var writer = try AuditWriter(chain: audit, session: session)
             _ = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
@@ -175,12 +177,8 @@ extension TemplateStore {
             subject.mac = mac(subject)
             try session.putSubject(subject)
             var count = 0
-            for stored in try session.references(subjectID: subjectID) {
-                var row = try verified(stored)
-                guard row.status != ReferenceStatus.revoked.rawValue else { continue }
-                row.status = ReferenceStatus.revoked.rawValue
-                row.mac = mac(row)
-                try session.replaceReference(id: row.id, with: row)
+            for stored in try session.references(subjectID: subjectID) where stored.status != ReferenceStatus.revoked.rawValue {
+                try session.replaceReference(id: stored.id, with: try resealed(stored, status: .revoked))
                 count += 1
             }
             var writer = try AuditWriter(chain: audit, session: session)
@@ -247,4 +245,14 @@ extension TemplateStore {
     }
 
     static func clip(_ text: String) -> String { String(text.prefix(200)) }
+
+    /// The row with a new status, its template authenticated and sealed again (the status
+    /// is bound into the GCM additional data). A tampered row is refused, not rewritten.
+    func resealed(_ stored: ReferenceRow, status: ReferenceStatus) throws -> ReferenceRow {
+        let plain = try open(stored).template
+        var row = stored
+        row.status = status.rawValue
+        row.template = try SealedPayload.seal(plain, aad: templateAAD(row), under: keys.primary)
+        return row
+    }
 }

@@ -76,16 +76,16 @@ extension TemplateStore {
                 let done: Int = try backend.write { session in
                     var n = 0
                     for row in try session.references(wrappedUnder: oldID, limit: batchSize) {
-                        var copy = try verified(row)
-                        copy.template = try copy.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
-                        copy.mac = mac(copy)
+                        // Authenticate before re-wrapping, so a tampered record is never blessed with a fresh wrap.
+                        _ = try open(row, keys: ring)
+                        var copy = row
+                        copy.template = try row.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
                         try session.replaceReference(id: row.id, with: copy)
                         n += 1
                     }
                     for sample in try session.samples(wrappedUnder: oldID, limit: max(0, batchSize - n)) {
-                        var copy = try verified(sample)
-                        copy.payload = try copy.payload.rewrapped(keys: ring, to: newKey, what: "the sample of reference \(sample.referenceID)")
-                        copy.mac = mac(copy)
+                        var copy = sample
+                        copy.payload = try sample.payload.rewrapped(keys: ring, to: newKey, what: "the sample of reference \(sample.referenceID)")
                         try session.putSample(copy)
                         n += 1
                     }

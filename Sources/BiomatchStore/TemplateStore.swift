@@ -5,13 +5,14 @@ import Logging
 /// The encrypted, tamper-evident template store.
 ///
 /// Every template (and raw sample) is sealed with AES-256-GCM under its own random data
-/// key; the data key is wrapped (AES key wrap) under a key-encryption key (KEK) whose id
-/// is stored beside it. The GCM additional data binds the ciphertext to the store, its
-/// reference id, subject, modality, finger position, model id and version, so a
-/// ciphertext moved to another row fails to open; and every row carries an HMAC over all
-/// its fields under the store's integrity key, so any altered byte — metadata included —
-/// is an ``StoreError/Code/integrity`` error. Every change appends an entry to an
-/// HMAC-chained audit journal in the same transaction.
+/// key; the data key is wrapped (AES key wrap, RFC 3394) under a key-encryption key (KEK)
+/// whose id is stored beside it. The GCM additional data binds the ciphertext to the
+/// store and to every metadata field of its row — reference id, subject, modality,
+/// finger position, model id and version, quality, dates, status — so a ciphertext moved
+/// to another row, or any altered byte, is an ``StoreError/Code/integrity`` error, and
+/// a revocation cannot be undone behind the store's back. Subject rows carry an HMAC
+/// under the store's integrity key. Every change appends an entry to an HMAC-chained
+/// audit journal in the same transaction.
 ///
 /// One handle may be used from many threads; writers are serialised by the database
 /// (across processes and, on PostgreSQL, across nodes).
@@ -32,7 +33,8 @@ public final class TemplateStore: Sendable {
     let ring: LockedRing
     /// The keys this handle holds now (a rotation adds the new key).
     var keys: KeyRing { ring.value }
-    let rowKey: SymmetricKey
+    /// HMAC keyed with the row key (subject rows), copied per use: the key schedule is paid once.
+    let rowMAC: HMAC<SHA256>
     let audit: AuditChain
     /// Who this handle acts as in the audit journal.
     public let actor: String
@@ -49,7 +51,8 @@ public final class TemplateStore: Sendable {
         self.storeID = storeID
         ring = LockedRing(keys)
         self.actor = actor
-        rowKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID, info: Array("biomatch row mac v1".utf8), outputByteCount: 32)
+        rowMAC = HMAC<SHA256>(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
+                                                          info: Array("biomatch row mac v1".utf8), outputByteCount: 32))
         audit = AuditChain(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
                                                        info: Array("biomatch audit mac v1".utf8), outputByteCount: 32),
                            storeID: storeID)
@@ -199,28 +202,13 @@ public final class TemplateStore: Sendable {
         case retired
     }
 
-    func templateAAD(_ row: ReferenceRow) -> [UInt8] {
+    /// The template's additional authenticated data: the store and every metadata field
+    /// of the row, so altering any of them (or moving the ciphertext) fails the GCM tag.
+    /// Not bound: the key id and wrapped data key, which a rotation rewrites (the key
+    /// wrap has its own integrity check, and an unknown key id is refused).
+    static func templateAAD(storeID: [UInt8], _ row: ReferenceRow) -> [UInt8] {
         var e = CanonicalEncoder(domain: "biomatch template aad v1")
         e.data(storeID)
-        e.string(row.id)
-        e.string(row.subjectID)
-        e.string(row.modality)
-        e.int(row.fingerPosition)
-        e.string(row.modelID)
-        e.string(row.modelVersion)
-        return e.bytes
-    }
-
-    func sampleAAD(_ referenceID: String, subjectID: String) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch sample aad v1")
-        e.data(storeID)
-        e.string(referenceID)
-        e.string(subjectID)
-        return e.bytes
-    }
-
-    func mac(_ row: ReferenceRow) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch reference row v1")
         e.string(row.id)
         e.string(row.subjectID)
         e.string(row.modality)
@@ -232,57 +220,45 @@ public final class TemplateStore: Sendable {
         e.optionalInt(row.validFrom)
         e.optionalInt(row.validUntil)
         e.string(row.status)
-        row.template.encode(into: &e)
-        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
+        return e.bytes
     }
 
-    func mac(_ row: SampleRow) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch sample row v1")
-        e.string(row.referenceID)
-        row.payload.encode(into: &e)
-        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
+    func templateAAD(_ row: ReferenceRow) -> [UInt8] { Self.templateAAD(storeID: storeID, row) }
+
+    static func sampleAAD(storeID: [UInt8], _ referenceID: String, subjectID: String) -> [UInt8] {
+        var e = CanonicalEncoder(domain: "biomatch sample aad v1")
+        e.data(storeID)
+        e.string(referenceID)
+        e.string(subjectID)
+        return e.bytes
     }
+
+    func sampleAAD(_ referenceID: String, subjectID: String) -> [UInt8] { Self.sampleAAD(storeID: storeID, referenceID, subjectID: subjectID) }
 
     func mac(_ row: SubjectRow) -> [UInt8] {
         var e = CanonicalEncoder(domain: "biomatch subject row v1")
         e.string(row.id)
         e.string(row.status)
         e.int(row.createdAt)
-        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: rowKey))
-    }
-
-    private func isValid(_ expected: [UInt8], _ stored: [UInt8]) -> Bool {
-        // Constant time, so response timing says nothing about how much of a forged MAC was right.
-        guard stored.count == expected.count else { return false }
-        var diff: UInt8 = 0
-        for (a, b) in zip(expected, stored) { diff |= a ^ b }
-        return diff == 0
-    }
-
-    func verified(_ row: ReferenceRow) throws -> ReferenceRow {
-        guard isValid(mac(row), row.mac) else {
-            throw StoreError(.integrity, "reference \(row.id) fails its integrity check: the stored record was altered")
-        }
-        return row
+        var h = rowMAC
+        h.update(data: e.bytes)
+        return Array(h.finalize())
     }
 
     func verified(_ row: SubjectRow) throws -> SubjectRow {
-        guard isValid(mac(row), row.mac) else {
+        // Constant time, so response timing says nothing about how much of a forged MAC was right.
+        let expected = mac(row)
+        var diff: UInt8 = row.mac.count == expected.count ? 0 : 1
+        for (a, b) in zip(expected, row.mac) { diff |= a ^ b }
+        guard diff == 0 else {
             throw StoreError(.integrity, "subject \(row.id) fails its integrity check: the stored record was altered")
-        }
-        return row
-    }
-
-    func verified(_ row: SampleRow) throws -> SampleRow {
-        guard isValid(mac(row), row.mac) else {
-            throw StoreError(.integrity, "the sample of reference \(row.referenceID) fails its integrity check: the stored record was altered")
         }
         return row
     }
 
     func info(_ row: ReferenceRow) throws -> ReferenceInfo {
         guard let modality = Modality(rawValue: row.modality), let status = ReferenceStatus(rawValue: row.status) else {
-            throw StoreError(.integrity, "reference \(row.id) has an unknown modality or status")
+            throw StoreError(.integrity, "reference \(row.id) has an unknown modality or status: the stored record was altered")
         }
         return ReferenceInfo(id: row.id, subjectID: row.subjectID, modality: modality, fingerPosition: Int(row.fingerPosition),
                              modelID: row.modelID, modelVersion: row.modelVersion, quality: Int(row.quality), createdAt: row.createdAt,
@@ -290,12 +266,31 @@ public final class TemplateStore: Sendable {
                              keyID: row.template.keyID)
     }
 
+    /// Opens a sealed payload; a key id this handle lacks is `wrongKey` when the store
+    /// has such a key, and an integrity error when no such key ever existed (the id was altered).
+    func open(_ payload: SealedPayload, aad: [UInt8], keys: KeyRing, what: @autoclosure () -> String) throws -> [UInt8] {
+        do {
+            return try payload.open(aad: aad, keys: keys, what: what())
+        } catch StoreError.Code.wrongKey {
+            let known = (try? backend.read { try $0.keyRows() })?.contains { $0.id == payload.keyID } ?? true
+            guard known else {
+                throw StoreError(.integrity, "\(what()) names key \(payload.keyID), which this store never had: the stored record was altered")
+            }
+            throw StoreError(.wrongKey, "\(what()) is wrapped under key \(payload.keyID), which this handle does not hold (it holds \(keys.ids.joined(separator: ", ")))")
+        }
+    }
+
     /// Authenticates a row and opens its template.
-    func open(_ row: ReferenceRow) throws -> StoredTemplate {
-        let row = try verified(row)
+    func open(_ row: ReferenceRow, keys: KeyRing? = nil) throws -> StoredTemplate {
         let info = try info(row)
-        let bytes = try row.template.open(aad: templateAAD(row), keys: keys, what: "the template of reference \(row.id)")
+        let bytes = try open(row.template, aad: templateAAD(row), keys: keys ?? self.keys, what: "the template of reference \(row.id)")
         return StoredTemplate(info: info, template: bytes)
+    }
+
+    /// Opens a sample row.
+    func open(_ sample: SampleRow, subjectID: String) throws -> [UInt8] {
+        try open(sample.payload, aad: sampleAAD(sample.referenceID, subjectID: subjectID), keys: keys,
+                 what: "the sample of reference \(sample.referenceID)")
     }
 }
 

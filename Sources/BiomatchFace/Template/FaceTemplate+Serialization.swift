@@ -62,7 +62,8 @@ extension FaceTemplate {
         let width = Int(try r.u32()), height = Int(try r.u32())
         let box = try (0..<5).map { _ in Double(Float(bitPattern: try r.u32())) }
         let captured = Int64(bitPattern: try r.u64())
-        let values = try (0..<dimension).map { _ in Float(bitPattern: try r.u32()) }
+        var values = [Float](repeating: 0, count: dimension)
+        for j in 0..<dimension { values[j] = Float(bitPattern: try r.u32()) }
         guard r.isAtEnd else { throw FaceError(.invalidTemplate, "\(bytes.count - r.offset) unexpected bytes after the template") }
         guard box.allSatisfy(\.isFinite), (0...1).contains(box[4]) else {
             throw FaceError(.invalidTemplate, "the capture metadata holds invalid numbers")
@@ -92,10 +93,22 @@ struct _TemplateReader {
         defer { offset += n }
         return Array(bytes[offset..<offset + n])
     }
-    mutating func u8() throws -> UInt8 { try bytes(1)[0] }
-    mutating func u16() throws -> UInt16 { try bytes(2).reduce(0) { $0 << 8 | UInt16($1) } }
-    mutating func u32() throws -> UInt32 { try bytes(4).reduce(0) { $0 << 8 | UInt32($1) } }
-    mutating func u64() throws -> UInt64 { try bytes(8).reduce(0) { $0 << 8 | UInt64($1) } }
+    /// A big-endian integer read in place (no intermediate array: templates are decoded
+    /// by the hundred thousand when a gallery loads).
+    mutating func integer<T: FixedWidthInteger>(_: T.Type) throws -> T {
+        let n = MemoryLayout<T>.size
+        guard offset + n <= bytes.count else {
+            throw FaceError(.invalidTemplate, "the template is truncated at byte \(offset) of \(bytes.count)")
+        }
+        var v: T = 0
+        for i in offset ..< offset + n { v = v << 8 | T(bytes[i]) }
+        offset += n
+        return v
+    }
+    mutating func u8() throws -> UInt8 { try integer(UInt8.self) }
+    mutating func u16() throws -> UInt16 { try integer(UInt16.self) }
+    mutating func u32() throws -> UInt32 { try integer(UInt32.self) }
+    mutating func u64() throws -> UInt64 { try integer(UInt64.self) }
     mutating func string() throws -> String {
         let n = Int(try u8())
         let raw = try bytes(n)

@@ -1,7 +1,8 @@
 /// The rows a backend stores, exactly as stored. Backends move them in and out; they
 /// never interpret, seal or authenticate them (``TemplateStore`` does).
 
-/// One reference: metadata, the sealed template and the row's MAC.
+/// One reference: metadata and the sealed template. The template's GCM additional data
+/// binds every metadata field, so no separate row MAC is needed.
 struct ReferenceRow: Sendable, Hashable {
     var id: String
     var subjectID: String
@@ -15,8 +16,6 @@ struct ReferenceRow: Sendable, Hashable {
     var validUntil: Int64?
     var status: String
     var template: SealedPayload
-    /// HMAC-SHA256 over every field above under the store's row key.
-    var mac: [UInt8]
     /// Insertion order, assigned by the backend (not authenticated; used for paging only).
     var seq: Int64 = 0
 }
@@ -25,10 +24,9 @@ struct ReferenceRow: Sendable, Hashable {
 struct SampleRow: Sendable, Hashable {
     var referenceID: String
     var payload: SealedPayload
-    var mac: [UInt8]
 }
 
-/// A subject and its status.
+/// A subject and its status, MACed under the store's row key.
 struct SubjectRow: Sendable, Hashable {
     var id: String
     var status: String

@@ -6,7 +6,7 @@ struct CanonicalEncoder {
 
     init(domain: String) {
         bytes = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(1024)  // one allocation for a whole row
         string(domain)
     }
 

@@ -33,7 +33,7 @@ struct SealedPayload: Sendable, Hashable {
     ///   the wrapped key, nonce, ciphertext, tag or bound data were altered.
     func open(aad: [UInt8], keys: KeyRing, what: @autoclosure () -> String) throws -> [UInt8] {
         let dataKey = try unwrapKey(keys: keys, what: what())
-        guard nonce.count == 12, tag.count == 16, let n = try? AES.GCM.Nonce(data: nonce),
+        guard nonce.count == 12, tag.count == 16, !ciphertext.isEmpty, let n = try? AES.GCM.Nonce(data: nonce),
               let box = try? AES.GCM.SealedBox(nonce: n, ciphertext: ciphertext, tag: tag),
               let plain = try? AES.GCM.open(box, using: dataKey, authenticating: aad)
         else { throw StoreError(.integrity, "\(what()) fails authentication: its ciphertext or bound fields were altered") }
@@ -61,12 +61,4 @@ struct SealedPayload: Sendable, Hashable {
         return key
     }
 
-    /// Appends every field to a MAC input.
-    func encode(into e: inout CanonicalEncoder) {
-        e.string(keyID)
-        e.data(wrappedKey)
-        e.data(nonce)
-        e.data(ciphertext)
-        e.data(tag)
-    }
 }

@@ -1,0 +1,247 @@
+import ArgumentParser
+import BiomatchStore
+import Foundation
+
+/// `biomatch store …`: administration of an encrypted template store.
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Create and administer an encrypted template store (SQLite file).",
+        discussion: """
+            Keys: a key-encryption key comes from --key-file (0600; 32 raw bytes, 64 hex digits or base64), \
+            --key-env NAME (hex or base64 in that variable), or --passphrase-env NAME (a passphrase in that variable, \
+            stretched with scrypt). Give a key option twice during a key rotation (old and new).
+            """,
+        subcommands: [Init.self, Stats.self, RotateKey.self, Revoke.self, Delete.self, Export.self, Import.self,
+                      Audit.self, Fill.self, Load.self])
+}
+
+/// The options every store command shares.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The store's SQLite file.") var store: String
+    @Option(help: "Key file (mode 0600 or 0400). Repeatable.") var keyFile: [String] = []
+    @Option(help: "Environment variable holding the key. Repeatable.") var keyEnv: [String] = []
+    @Option(help: "Environment variable holding a passphrase.") var passphraseEnv: String?
+    @Option(help: "Who acts, for the audit journal.") var actor = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+    @Flag(help: "Print JSON.") var json = false
+
+    var location: StoreLocation { .sqlite(path: store) }
+
+    func keySources() throws -> [KeySource] {
+        var sources = keyFile.map(KeySource.file) + keyEnv.map(KeySource.environment)
+        if let passphraseEnv {
+            guard let value = ProcessInfo.processInfo.environment[passphraseEnv], !value.isEmpty else {
+                printError("environment variable \(passphraseEnv) (the passphrase) is not set")
+                throw ExitCode(2)
+            }
+            sources.append(.passphrase(value))
+        }
+        guard !sources.isEmpty else {
+            printError("no key given: use --key-file, --key-env or --passphrase-env")
+            throw ExitCode(2)
+        }
+        return sources
+    }
+
+    func open(readOnly: Bool = false) throws -> TemplateStore {
+        let sources = try keySources()
+        return try reportingStoreErrors { try TemplateStore.open(at: location, keys: sources, actor: actor, readOnly: readOnly) }
+    }
+}
+
+/// Runs `body`, reporting a ``StoreError`` as one line; integrity failures exit 4, others 2.
+func reportingStoreErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as StoreError {
+        printError("\(error.code): \(error.message)")
+        throw ExitCode(error.code == .integrity ? 4 : 2)
+    }
+}
+
+/// JSON with snake_case keys, one object per line (for pipes) or pretty.
+func printStoreJSON(_ value: some Encodable, lines: Bool = false) throws {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = lines ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // Written straight to the descriptor (no stdio buffer), so a line a script has read
+    // is a line whose transaction had committed, even if the process is killed next.
+    FileHandle.standardOutput.write(try encoder.encode(value) + Data([0x0A]))
+}
+
+extension StoreCommand {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a new, empty store.")
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Write a fresh random key to the --key-file path first (mode 0600; refuses to overwrite).") var generateKey = false
+
+        func run() throws {
+            if generateKey {
+                guard options.keyFile.count == 1, let path = options.keyFile.first else {
+                    printError("--generate-key needs exactly one --key-file path to write")
+                    throw ExitCode(2)
+                }
+                guard !FileManager.default.fileExists(atPath: path) else {
+                    printError("key file \(path) exists; refusing to overwrite a key")
+                    throw ExitCode(2)
+                }
+                let key = KeyEncryptionKey.generate()
+                guard FileManager.default.createFile(atPath: path, contents: Data((key.hexEncoded + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                    printError("cannot write key file \(path)")
+                    throw ExitCode(2)
+                }
+            }
+            guard let source = try options.keySources().first else { throw ExitCode(2) }
+            let store = try reportingStoreErrors { try TemplateStore.create(at: options.location, key: source, actor: options.actor) }
+            defer { store.close() }
+            struct Created: Encodable { let store: String; let keyID: String }
+            let created = Created(store: store.location, keyID: store.keyIDs[0])
+            if options.json { try printStoreJSON(created) } else { print("created store \(created.store) (key \(created.keyID))") }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts, keys and rotation state.")
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.open(readOnly: true)
+            defer { store.close() }
+            let s = try reportingStoreErrors { try store.statistics() }
+            if options.json { try printStoreJSON(s); return }
+            print("store \(s.location)")
+            print("subjects \(s.subjects) (\(s.subjectsRevoked) revoked), references \(s.references) (\(s.referencesRevoked) revoked), samples \(s.samples)")
+            for (m, n) in s.referencesByModality.sorted(by: { $0.key < $1.key }) { print("  \(m): \(n)") }
+            for (k, status) in s.keys.sorted(by: { $0.key < $1.key }) { print("key \(k): \(status), \(s.recordsByKey[k] ?? 0) records") }
+            if let t = s.rotationTarget { print("rotation to \(t) unfinished: rerun `biomatch store rotate-key`") }
+            print("audit entries \(s.auditEntries)")
+        }
+    }
+
+    struct RotateKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Re-wrap every data key under a new key-encryption key, online and resumable; then retire the old key.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "The new key's file (mode 0600).") var newKeyFile: String
+        @Option(help: "Records per transaction.") var batchSize = 1000
+
+        func run() throws {
+            let store = try options.open()
+            defer { store.close() }
+            let newKey = try reportingStoreErrors { try KeyEncryptionKey.fromFile(newKeyFile) }
+            let json = options.json
+            let done = try reportingStoreErrors {
+                try store.rotateKey(to: newKey, batchSize: batchSize) { p in
+                    if json { try printStoreJSON(p, lines: true) } else if !p.completed { print("re-wrapped \(p.rewrapped), \(p.remaining) to go") }
+                }
+            }
+            if !json { print("rotation to \(done.newKeyID) complete: \(done.rewrapped) records re-wrapped in this run; old keys retired") }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a subject (and all its references) or one reference.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Subject id.") var subject: String?
+        @Option(help: "Reference id.") var reference: String?
+        @Option(help: "Reason, for the audit journal.") var reason = ""
+
+        func run() throws {
+            let store = try options.open()
+            defer { store.close() }
+            try reportingStoreErrors {
+                switch (subject, reference) {
+                case (let s?, nil): try store.revoke(subjectID: s, reason: reason)
+                case (nil, let r?): try store.revoke(referenceID: r, reason: reason)
+                default: throw StoreError(.invalidArgument, "give exactly one of --subject and --reference")
+                }
+            }
+            struct Done: Encodable { let revoked: String }
+            let done = Done(revoked: subject ?? reference ?? "")
+            if options.json { try printStoreJSON(done) } else { print("revoked \(done.revoked)") }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a subject or one reference; its data keys are destroyed.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Subject id.") var subject: String?
+        @Option(help: "Reference id.") var reference: String?
+
+        func run() throws {
+            let store = try options.open()
+            defer { store.close() }
+            try reportingStoreErrors {
+                switch (subject, reference) {
+                case (let s?, nil): try store.delete(subjectID: s)
+                case (nil, let r?): try store.delete(referenceID: r)
+                default: throw StoreError(.invalidArgument, "give exactly one of --subject and --reference")
+                }
+            }
+            struct Done: Encodable { let deleted: String }
+            let done = Done(deleted: subject ?? reference ?? "")
+            if options.json { try printStoreJSON(done) } else { print("deleted \(done.deleted)") }
+        }
+    }
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The audit journal.", subcommands: [Verify.self])
+
+        struct Verify: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Check the journal's HMAC chain; exit 4 when it fails.")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let store = try options.open(readOnly: true)
+                defer { store.close() }
+                let v = try reportingStoreErrors { try store.verifyAudit() }
+                if options.json { try printStoreJSON(v) } else if v.valid {
+                    print("audit journal valid: \(v.entries) entries; head \(v.headSequence) \(v.headMAC)")
+                } else {
+                    print("audit journal INVALID at entry \(v.firstInvalidSequence ?? 0): \(v.problem ?? "")")
+                }
+                if !v.valid { throw ExitCode(4) }
+            }
+        }
+    }
+}
+
+extension StoreCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every reference to an archive, sealed under an export key (ciphertexts are copied, not decrypted).")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Archive to write (created with mode 0600; never overwritten).") var out: String
+        @Option(help: "Export key file (mode 0600); may be the store's own key.") var exportKeyFile: String
+
+        func run() throws {
+            let store = try options.open(readOnly: true)
+            defer { store.close() }
+            let report = try reportingStoreErrors {
+                try store.export(to: URL(fileURLWithPath: out), under: KeyEncryptionKey.fromFile(exportKeyFile))
+            }
+            if options.json { try printStoreJSON(report) } else { print("exported \(report.references) references (\(report.samples) with samples) to \(out)") }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Authenticate an archive, then enroll its references here under this store's key (resumable).")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Archive written by `biomatch store export`.") var archive: String
+        @Option(help: "The export key file the archive was written under.") var exportKeyFile: String
+        @Option(help: "References per transaction.") var batchSize = 500
+
+        func run() throws {
+            let store = try options.open()
+            defer { store.close() }
+            let report = try reportingStoreErrors {
+                try store.importArchive(from: URL(fileURLWithPath: archive), exportKey: KeyEncryptionKey.fromFile(exportKeyFile), batchSize: batchSize)
+            }
+            if options.json { try printStoreJSON(report) } else {
+                print("imported \(report.references) references (\(report.samples) with samples); \(report.alreadyPresent) were already present")
+            }
+        }
+    }
+}
