@@ -19,4 +19,23 @@ if [ $# -eq 0 ]; then
 fi
 echo "test: building and running the tests"
 swift build --build-tests || { echo "test: error: the build failed" >&2; exit 1; }
+
+# A private PostgreSQL server on loopback, so the store suite runs on both backends.
+pgroot="$(mktemp -d)"
+chmod 755 "$pgroot"
+trap '"$root/Scripts/postgres_server.sh" stop "$pgroot/pg"; rm -rf "$pgroot"' EXIT
+echo "test: starting a private PostgreSQL server"
+pg_url="$("$root/Scripts/postgres_server.sh" start "$pgroot/pg")" || { echo "test: error: could not start PostgreSQL" >&2; exit 1; }
+export BIOMATCH_TEST_POSTGRES="$pg_url"
+
+if [ $# -eq 0 ]; then
+  # Crash drills: enrollment killed with SIGKILL 20 times, on SQLite and on PostgreSQL.
+  echo "test: store crash drill on SQLite"
+  "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" 2>&1 | grep -v " info biomatch" \
+    || { echo "test: error: the SQLite crash drill failed" >&2; exit 1; }
+  echo "test: store crash drill on PostgreSQL"
+  psql -q "$pg_url" -c "CREATE DATABASE biomatch_crash" || { echo "test: error: cannot create the crash-drill database" >&2; exit 1; }
+  "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" --store-args "--store ${pg_url%/postgres}/biomatch_crash" 2>&1 \
+    | grep -v " info biomatch" || { echo "test: error: the PostgreSQL crash drill failed" >&2; exit 1; }
+fi
 swift test --skip-build "$@"

@@ -91,6 +91,19 @@ extension TemplateStore {
         }
     }
 
+    /// Every reference id, in insertion order (metadata only; nothing is decrypted).
+    public func referenceIDs() throws -> [String] {
+        var ids: [String] = []
+        var after: Int64 = 0
+        while true {
+            let page = try backend.read { try $0.referencePage(modality: nil, modelID: nil, afterSeq: after, limit: 8192) }
+            guard let last = page.last else { break }
+            after = last.seq
+            ids += page.map(\.id)
+        }
+        return ids
+    }
+
     /// Authenticates and opens every stored record (templates and samples); returns the
     /// ids of those that fail. For periodic integrity sweeps and after a crash.
     public func verifyRecords(pageSize: Int = 4096) throws -> (checked: Int, failures: [String]) {

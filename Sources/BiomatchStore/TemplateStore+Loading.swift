@@ -29,19 +29,21 @@ public struct LoadedTemplate<Decoded: Sendable>: Sendable {
 }
 
 extension TemplateStore {
-    /// Streams the active, valid templates of one modality (and optionally one model) in
-    /// pages of `batchSize` to `consume` — for filling a 1:N gallery with bounded memory
-    /// (about two pages of plaintext at a time).
+    /// Streams the active, valid templates of one modality (and optionally one model) to
+    /// `consume` in batches — for filling a 1:N gallery with bounded memory (about
+    /// `threads` windows of `batchSize` rows of plaintext at a time).
     ///
-    /// The next page is read from the database while `threads` threads authenticate,
-    /// decrypt and `decode` the current one, so the database, the cipher and the decoder
-    /// run side by side. A record that fails authentication is not handed over; its id is
-    /// listed in the report (and logged), and loading goes on, so one damaged row can
-    /// neither take a terminal fleet down nor slip into the gallery. A template `decode`
-    /// rejects is listed in ``LoadReport/decodeFailures``.
+    /// The store is cut into windows of `batchSize` sequence numbers; each of `threads`
+    /// threads reads a window, authenticates, decrypts and `decode`s it, and hands it to
+    /// `consume` (one call at a time, windows in no particular order), so reading,
+    /// cipher work and decoding run on every core. References enrolled after the load
+    /// starts are not included. A record that fails authentication is not handed over;
+    /// its id is listed in the report (and logged), and loading goes on, so one damaged
+    /// row can neither take a terminal fleet down nor slip into the gallery. A template
+    /// `decode` rejects is listed in ``LoadReport/decodeFailures``.
     ///
     /// - Throws: ``StoreError`` `backend`, `wrongKey` (a record under a key this handle
-    ///   lacks), or whatever `consume` throws.
+    ///   lacks), or whatever `consume` throws (loading stops).
     public func loadTemplates<Decoded: Sendable>(
         modality: Modality, modelID: String? = nil, batchSize: Int = 8192, threads: Int = 2,
         at time: Int64 = TemplateStore.now(),
@@ -49,70 +51,45 @@ extension TemplateStore {
         _ consume: ([LoadedTemplate<Decoded>]) throws -> Void
     ) throws -> LoadReport {
         let start = DispatchTime.now().uptimeNanoseconds
-        var report = LoadReport()
-        let parts = max(1, threads)
-        let limit = max(1, batchSize)
-        let backend = self.backend
-        @Sendable func fetch(after: Int64) -> Result<[ReferenceRow], any Error> {
-            Result { try backend.read { try $0.referencePage(modality: modality.rawValue, modelID: modelID, afterSeq: after, limit: limit) } }
-        }
-        var next = fetch(after: 0)
-        while true {
-            let page = try next.get()
-            guard let last = page.last else { break }
-            // Read ahead while this page is processed.
-            let ahead = LockedBox<Result<[ReferenceRow], any Error>>()
-            let reading = DispatchGroup()
-            if page.count == limit {
-                DispatchQueue.global().async(group: reading) { ahead.set(fetch(after: last.seq)) }
-            }
-            // Contiguous chunks, one per thread, each collected locally: no lock per row.
-            let ring = keys
-            let chunks = min(parts, page.count)
-            let outputs = (0..<chunks).map { _ in LockedBox<ChunkOutput<Decoded>>() }
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                var out = ChunkOutput<Decoded>()
-                let range = (page.count * c / chunks) ..< (page.count * (c + 1) / chunks)
-                out.loaded.reserveCapacity(range.count)
-                for i in range {
-                    let row = page[i]
-                    guard row.status == ReferenceStatus.active.rawValue else { out.revoked += 1; continue }
+        let window = Int64(max(1, batchSize))
+        let last = try backend.read { try $0.maxReferenceSeq() }
+        let ring = keys
+        let state = LoadState()
+        withoutActuallyEscaping(consume) { consume in
+            // `consume` is only ever called under the state's lock, one call at a time.
+            nonisolated(unsafe) let consume = consume
+            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+                while let low = state.nextWindow(size: window, through: last) {
+                    var out = ChunkOutput<Decoded>()
                     do {
-                        let t = try open(row, keys: ring)
-                        if t.info.status != .active { out.revoked += 1; continue }
-                        if !t.info.validity.contains(time) { out.expired += 1; continue }
-                        do { out.loaded.append(LoadedTemplate(info: t.info, value: try decode(t))) } catch { out.undecodable.append(row.id) }
-                    } catch let error as StoreError where error.code == .integrity {
-                        out.tampered.append(row.id)
+                        let rows = try backend.read {
+                            try $0.referenceWindow(modality: modality.rawValue, modelID: modelID, afterSeq: low, throughSeq: min(last, low + window))
+                        }
+                        out.loaded.reserveCapacity(rows.count)
+                        for row in rows {
+                            guard row.status == ReferenceStatus.active.rawValue else { out.revoked += 1; continue }
+                            do {
+                                let t = try open(row, keys: ring)
+                                if t.info.status != .active { out.revoked += 1; continue }
+                                if !t.info.validity.contains(time) { out.expired += 1; continue }
+                                do { out.loaded.append(LoadedTemplate(info: t.info, value: try decode(t))) } catch { out.undecodable.append(row.id) }
+                            } catch let error as StoreError where error.code == .integrity {
+                                out.tampered.append(row.id)
+                            }
+                        }
                     } catch {
-                        out.failure = error
-                        break
+                        state.fail(error)
+                        return
                     }
-                }
-                outputs[c].set(out)
-            }
-            var batch: [LoadedTemplate<Decoded>] = []
-            batch.reserveCapacity(page.count)
-            for box in outputs {
-                guard let out = box.value else { continue }
-                if let failure = out.failure {
-                    reading.wait()
-                    throw failure
-                }
-                batch += out.loaded
-                report.skippedRevoked += out.revoked
-                report.skippedExpired += out.expired
-                report.decodeFailures += out.undecodable
-                report.integrityFailures += out.tampered
-                for id in out.tampered {
-                    logger.error("reference failed its integrity check while loading; skipped", metadata: ["reference": "\(id)"])
+                    for id in out.tampered {
+                        logger.error("reference failed its integrity check while loading; skipped", metadata: ["reference": "\(id)"])
+                    }
+                    state.deliver(out, consume)
                 }
             }
-            report.loaded += batch.count
-            try consume(batch)
-            reading.wait()
-            next = ahead.value ?? .success([])
         }
+        if let failure = state.failure { throw failure }
+        var report = state.report
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return report
     }
@@ -134,24 +111,41 @@ private struct ChunkOutput<Decoded: Sendable>: Sendable {
     var expired = 0
     var undecodable: [String] = []
     var tampered: [String] = []
-    var failure: (any Error)?
 }
 
-/// One value set from another thread.
-private final class LockedBox<Value>: @unchecked Sendable {
-    private var stored: Value?
+/// Shared state of a load: the next window, the report, the first failure, and the
+/// lock that serialises `consume`.
+private final class LoadState: @unchecked Sendable {
     private let lock = NSLock()
+    private var next: Int64 = 0
+    private(set) var report = LoadReport()
+    private(set) var failure: (any Error)?
 
-    func set(_ v: Value) {
+    func nextWindow(size: Int64, through last: Int64) -> Int64? {
         lock.lock()
-        stored = v
+        defer { lock.unlock() }
+        guard failure == nil, next < last else { return nil }
+        let low = next
+        next += size
+        return low
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock()
+        if failure == nil { failure = error }
         lock.unlock()
     }
 
-    var value: Value? {
+    func deliver<Decoded>(_ out: ChunkOutput<Decoded>, _ consume: ([LoadedTemplate<Decoded>]) throws -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        return stored
+        guard failure == nil else { return }
+        report.loaded += out.loaded.count
+        report.skippedRevoked += out.revoked
+        report.skippedExpired += out.expired
+        report.decodeFailures += out.undecodable
+        report.integrityFailures += out.tampered
+        do { try consume(out.loaded) } catch { failure = error }
     }
 }
 

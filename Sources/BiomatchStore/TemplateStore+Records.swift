@@ -71,30 +71,36 @@ extension TemplateStore {
         return try backend.write { session in
             try requireUsable(kek, session)
             var writer = try AuditWriter(chain: audit, session: session)
+            // Two lookups for the whole batch, then writes only (pipelined on PostgreSQL).
+            let existing = try session.existingReferenceIDs(rows.map(\.0.id))
+            var subjects = try session.subjects(rows.map(\.0.subjectID))
             var outcomes: [EnrollmentOutcome] = []
             var seen = Set<String>()
+            var newSubjects: [SubjectRow] = [], newReferences: [ReferenceRow] = [], newSamples: [SampleRow] = []
             for (row, sample) in rows {
-                if try seen.contains(row.id) || session.reference(row.id) != nil {
+                if seen.contains(row.id) || existing.contains(row.id) {
                     outcomes.append(.alreadyPresent(referenceID: row.id))
                     continue
                 }
                 seen.insert(row.id)
-                if let subject = try session.subject(row.subjectID) {
+                if let subject = subjects[row.subjectID] {
                     guard try verified(subject).status == ReferenceStatus.active.rawValue else {
                         throw StoreError(.revoked, "subject \(row.subjectID) is revoked; nothing in this batch was stored")
                     }
                 } else {
                     var s = SubjectRow(id: row.subjectID, status: ReferenceStatus.active.rawValue, createdAt: now, mac: [])
                     s.mac = mac(s)
-                    try session.putSubject(s)
+                    newSubjects.append(s)
+                    subjects[row.subjectID] = s
                 }
-                try session.insertReference(row)
-                if let sample { try session.putSample(sample) }
+                newReferences.append(row)
+                if let sample { newSamples.append(sample) }
                 _ = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
                                       outcome: row.status == ReferenceStatus.active.rawValue ? "enrolled" : "enrolled-revoked",
                                       detail: "\(row.modality) \(row.modelID)", time: now)
                 outcomes.append(.enrolled(referenceID: row.id))
             }
+            try session.insertBatch(subjects: newSubjects, references: newReferences, samples: newSamples)
             try writer.finish()
             return outcomes
         }

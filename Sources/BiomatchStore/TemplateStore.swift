@@ -80,7 +80,13 @@ public final class TemplateStore: Sendable {
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw StoreError(.storeExists, "\(path) already exists; open it, or choose a new path")
             }
-            backend = try SQLiteBackend(path: path, readOnly: false)
+            backend = try location.backend(readOnly: false)
+        case .postgres:
+            backend = try location.backend(readOnly: false)
+            if try backend.isInitialized() {
+                backend.close()
+                throw StoreError(.storeExists, "\(location) already holds a store; open it, or choose another database")
+            }
         }
         let storeID = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let integrityKey = SymmetricKey(size: .bits256)
@@ -116,14 +122,12 @@ public final class TemplateStore: Sendable {
     public static func open(at location: StoreLocation, keys sources: [KeySource], actor: String, readOnly: Bool = false) throws -> TemplateStore {
         guard !sources.isEmpty else { throw StoreError(.keyUnavailable, "no key given for the store \(location)") }
         // Validate with a read-only connection first, so a bad key writes nothing at all.
-        let probe: any StoreBackend
-        switch location {
-        case .sqlite(let path):
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(.storeMissing, "no store at \(path); create one with `biomatch store init`")
-            }
-            probe = try SQLiteBackend(path: path, readOnly: true)
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.storeMissing, "no store at \(path); create one with `biomatch store init`")
         }
+        // The probe is a single read-only connection: it neither creates nor changes a file.
+        let probe: any StoreBackend
+        if case .sqlite(let path) = location { probe = try SQLiteBackend(path: path, readOnly: true) } else { probe = try location.backend(readOnly: true) }
         let (storeID, ring, integrityKey): ([UInt8], KeyRing, SymmetricKey)
         do {
             (storeID, ring, integrityKey) = try unlock(probe, sources: sources)
@@ -132,16 +136,13 @@ public final class TemplateStore: Sendable {
             probe.close()
             throw error
         }
-        let backend: any StoreBackend
-        switch location {
-        case .sqlite(let path): backend = readOnly ? try SQLiteBackend(path: path, readOnly: true) : try SQLiteBackend(path: path, readOnly: false)
-        }
+        let backend = try location.backend(readOnly: readOnly)
         return TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
     }
 
     private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {
         guard try backend.isInitialized() else {
-            throw StoreError(.unsupportedStore, "\(backend.location) is not a Biomatch template store")
+            throw StoreError(.storeMissing, "\(backend.location) holds no Biomatch template store; create one with `biomatch store init`")
         }
         let (format, storeID, scryptBytes, keyRows) = try backend.read { s in
             (try s.meta(Meta.format), try s.meta(Meta.storeID), try s.meta(Meta.scrypt), try s.keyRows())

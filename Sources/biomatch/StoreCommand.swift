@@ -6,26 +6,29 @@ import Foundation
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Create and administer an encrypted template store (SQLite file).",
+        abstract: "Create and administer an encrypted template store (SQLite file or PostgreSQL database).",
         discussion: """
             Keys: a key-encryption key comes from --key-file (0600; 32 raw bytes, 64 hex digits or base64), \
             --key-env NAME (hex or base64 in that variable), or --passphrase-env NAME (a passphrase in that variable, \
             stretched with scrypt). Give a key option twice during a key rotation (old and new).
             """,
-        subcommands: [Init.self, Stats.self, RotateKey.self, Revoke.self, Delete.self, Export.self, Import.self,
+        subcommands: [Init.self, Stats.self, Verify.self, RotateKey.self, Revoke.self, Delete.self, Export.self, Import.self,
                       Audit.self, Fill.self, Load.self])
 }
 
 /// The options every store command shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The store's SQLite file.") var store: String
+    @Option(help: "The store: an SQLite file, or postgres://user@host[:port]/database (password from BIOMATCH_PG_PASSWORD).") var store: String
     @Option(help: "Key file (mode 0600 or 0400). Repeatable.") var keyFile: [String] = []
     @Option(help: "Environment variable holding the key. Repeatable.") var keyEnv: [String] = []
     @Option(help: "Environment variable holding a passphrase.") var passphraseEnv: String?
     @Option(help: "Who acts, for the audit journal.") var actor = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
     @Flag(help: "Print JSON.") var json = false
 
-    var location: StoreLocation { .sqlite(path: store) }
+    func location() throws -> StoreLocation {
+        guard store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") else { return .sqlite(path: store) }
+        return .postgres(try reportingStoreErrors { try PostgresLocation(url: store) })
+    }
 
     func keySources() throws -> [KeySource] {
         var sources = keyFile.map(KeySource.file) + keyEnv.map(KeySource.environment)
@@ -45,7 +48,7 @@ struct StoreOptions: ParsableArguments {
 
     func open(readOnly: Bool = false) throws -> TemplateStore {
         let sources = try keySources()
-        return try reportingStoreErrors { try TemplateStore.open(at: location, keys: sources, actor: actor, readOnly: readOnly) }
+        return try reportingStoreErrors { try TemplateStore.open(at: location(), keys: sources, actor: actor, readOnly: readOnly) }
     }
 }
 
@@ -59,10 +62,40 @@ func reportingStoreErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// A coding key in snake_case that keeps acronyms whole: `referenceIDs` → `reference_ids`,
+/// `newKeyID` → `new_key_id` (Foundation's own strategy gives `reference_i_ds`).
+struct SnakeCaseKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ camel: String) {
+        var out = ""
+        let chars = Array(camel)
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase {
+                let previousLower = i > 0 && (chars[i - 1].isLowercase || chars[i - 1].isNumber)
+                let nextLower = i + 1 < chars.count && chars[i + 1].isLowercase && i > 0 && chars[i - 1].isUppercase
+                // A new word starts after a lowercase letter, or at the last capital of an
+                // acronym followed by lowercase ("IDsFor" → "ids_for"), except a plural "s".
+                if previousLower || (nextLower && !(chars[i + 1] == "s" && (i + 2 == chars.count || chars[i + 2].isUppercase))) {
+                    out.append("_")
+                }
+                out.append(Character(c.lowercased()))
+            } else {
+                out.append(c)
+            }
+        }
+        stringValue = out
+    }
+
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
 /// JSON with snake_case keys, one object per line (for pipes) or pretty.
 func printStoreJSON(_ value: some Encodable, lines: Bool = false) throws {
     let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey(path.last?.stringValue ?? "") }
     encoder.outputFormatting = lines ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     // Written straight to the descriptor (no stdio buffer), so a line a script has read
     // is a line whose transaction had committed, even if the process is killed next.
@@ -92,7 +125,7 @@ extension StoreCommand {
                 }
             }
             guard let source = try options.keySources().first else { throw ExitCode(2) }
-            let store = try reportingStoreErrors { try TemplateStore.create(at: options.location, key: source, actor: options.actor) }
+            let store = try reportingStoreErrors { try TemplateStore.create(at: options.location(), key: source, actor: options.actor) }
             defer { store.close() }
             struct Created: Encodable { let store: String; let keyID: String }
             let created = Created(store: store.location, keyID: store.keyIDs[0])
@@ -115,6 +148,25 @@ extension StoreCommand {
             for (k, status) in s.keys.sorted(by: { $0.key < $1.key }) { print("key \(k): \(status), \(s.recordsByKey[k] ?? 0) records") }
             if let t = s.rotationTarget { print("rotation to \(t) unfinished: rerun `biomatch store rotate-key`") }
             print("audit entries \(s.auditEntries)")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Authenticate and open every stored record; exit 4 if any fails.")
+        @OptionGroup var options: StoreOptions
+        @Flag(name: .customLong("list-ids"), help: "Also list every reference id (JSON only).") var listIDs = false
+
+        func run() throws {
+            let store = try options.open(readOnly: true)
+            defer { store.close() }
+            let (checked, failures) = try reportingStoreErrors { try store.verifyRecords() }
+            struct Verified: Encodable { let checked: Int; let failures: [String]; let referenceIDs: [String]? }
+            let ids = listIDs ? try reportingStoreErrors { try store.referenceIDs() } : nil
+            if options.json { try printStoreJSON(Verified(checked: checked, failures: failures, referenceIDs: ids)) } else {
+                print("checked \(checked) records; \(failures.count) failed authentication\(failures.isEmpty ? "" : ": " + failures.joined(separator: ", "))")
+            }
+            if !failures.isEmpty { throw ExitCode(4) }
         }
     }
 

@@ -34,11 +34,11 @@ struct KeyHandlingTests {
         #expect(message.contains("not a key of the store"))
     }
 
-    @Test func wrongKeyMissingFileAndOpenFileModeAreRefusedAndNothingIsWritten() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func wrongKeyMissingFileAndOpenFileModeAreRefusedAndNothingIsWritten(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll([draft(1)])
         f.store.close()
-        let before = try f.fileDigest()
+        let before = try f.contentDigest()
         let wrong = KeyEncryptionKey.generate()
         var message = expectStoreError(.wrongKey) { try TemplateStore.open(at: f.location, keys: [.key(wrong)], actor: "t") }
         #expect(message.contains(wrong.id) && message.contains(f.key.id))
@@ -52,21 +52,25 @@ struct KeyHandlingTests {
         let garbage = f.directory.appendingPathComponent("garbage").path
         FileManager.default.createFile(atPath: garbage, contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600])
         expectStoreError(.invalidKey) { try TemplateStore.open(at: f.location, keys: [.file(garbage)], actor: "t") }
-        expectStoreError(.storeMissing) { try TemplateStore.open(at: .sqlite(path: f.path + ".nope"), keys: [.key(f.key)], actor: "t") }
-        #expect(!FileManager.default.fileExists(atPath: f.path + ".nope"))
-        // The database file is byte-identical; SQLite may leave an empty WAL beside it
-        // (a read-only connection needs one), but no page was written to it.
-        let after = try f.fileDigest()
-        #expect(after[""] == before[""])
-        #expect(after["-wal"] == before["-wal"] || (before["-wal"] == nil && after["-wal"]?.isEmpty == true))
+        let after = try f.contentDigest()
+        if kind == .sqlite {
+            expectStoreError(.storeMissing) { try TemplateStore.open(at: .sqlite(path: f.path + ".nope"), keys: [.key(f.key)], actor: "t") }
+            #expect(!FileManager.default.fileExists(atPath: f.path + ".nope"))
+            // The database file is byte-identical; SQLite may leave an empty WAL beside it
+            // (a read-only connection needs one), but no page was written to it.
+            #expect(after[""] == before[""])
+            #expect(after["-wal"] == before["-wal"] || (before["-wal"] == nil && after["-wal"]?.isEmpty == true))
+        } else {
+            #expect(after == before)
+        }
         // And the right key still opens it, with the journal untouched by the refusals.
         let ok = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "t", readOnly: true)
         #expect(try ok.statistics().auditEntries == 2)
         ok.close()
     }
 
-    @Test func creatingOverAnExistingStoreIsRefused() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func creatingOverAnExistingStoreIsRefused(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         expectStoreError(.storeExists) { try TemplateStore.create(at: f.location, key: .key(f.key), actor: "t") }
     }
 

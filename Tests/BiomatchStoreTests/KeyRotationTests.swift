@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Key rotation")
 struct KeyRotationTests {
-    @Test func rotationRewrapsEverythingAndRetiresTheOldKey() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func rotationRewrapsEverythingAndRetiresTheOldKey(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll((1...40).map { draft($0, sample: $0 % 4 == 0) })
         let newKey = KeyEncryptionKey.generate()
         let both = try TemplateStore.open(at: f.location, keys: [.key(f.key), .key(newKey)], actor: "rotator")
@@ -27,8 +27,8 @@ struct KeyRotationTests {
         fresh.close()
     }
 
-    @Test func theRotatingHandleKeepsReadingAndWritingUnderTheNewKey() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func theRotatingHandleKeepsReadingAndWritingUnderTheNewKey(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll((1...5).map { draft($0) })
         let newKey = KeyEncryptionKey.generate()
         try f.store.rotateKey(to: newKey)
@@ -38,8 +38,8 @@ struct KeyRotationTests {
         #expect(try f.store.template("ref-1").template == templateBytes(1))
     }
 
-    @Test func anInterruptedRotationResumesAndAnotherTargetIsRefused() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func anInterruptedRotationResumesAndAnotherTargetIsRefused(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll((1...30).map { draft($0) })
         let newKey = KeyEncryptionKey.generate()
         let both = try TemplateStore.open(at: f.location, keys: [.key(f.key), .key(newKey)], actor: "rotator")

@@ -28,8 +28,8 @@ struct TamperTests {
     static func intBytes(_ v: Int64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
     static func int(_ b: [UInt8]) -> Int64 { b.reduce(0) { $0 << 8 | Int64($1) } }
 
-    @Test func everyFlippedByteOfAReferenceIsAnIntegrityError() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func everyFlippedByteOfAReferenceIsAnIntegrityError(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         var d = draft(1)
         d.validity = ValidityPeriod(notBefore: nil, notAfter: 4_000_000_000_000)
         try f.store.enroll([d, draft(2)])
@@ -65,8 +65,8 @@ struct TamperTests {
         #expect(try f.store.verifyRecords().failures == ["ref-2"])
     }
 
-    @Test func everyFlippedByteOfASampleIsAnIntegrityError() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func everyFlippedByteOfASampleIsAnIntegrityError(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll([draft(1, sample: true)])
         let original = try #require(try f.store.backend.read { try $0.sample("ref-1") })
         let fields: [(String, (SampleRow) -> [UInt8], (inout SampleRow, [UInt8]) -> Void)] = [
@@ -91,8 +91,8 @@ struct TamperTests {
         #expect(try f.store.sample("ref-1") == templateBytes(10_001, count: 200))
     }
 
-    @Test func aCiphertextMovedToAnotherRowOrSubjectFailsToOpen() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func aCiphertextMovedToAnotherRowOrSubjectFailsToOpen(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll([draft(1), draft(2)])
         let (a, b) = try f.store.backend.read { (try $0.reference("ref-1"), try $0.reference("ref-2")) }
         var moved = try #require(b)
@@ -102,6 +102,7 @@ struct TamperTests {
     }
 
     @Test func hostileColumnTypesAreIntegrityErrorsNotCrashes() throws {
+        // SQLite stores any type in any column; PostgreSQL's types refuse such writes.
         let f = try StoreFixture()
         try f.store.enroll([draft(1)])
         try f.store.backend.write { try $0.executeForTesting("UPDATE template_reference SET quality = 'high', created_at = x'00' WHERE id = 'ref-1'") }

@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Template store: enroll, read, revoke, delete")
 struct TemplateStoreTests {
-    @Test func enrolledTemplatesAndSamplesReadBackExactly() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func enrolledTemplatesAndSamplesReadBackExactly(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         let outcomes = try f.store.enroll([draft(1, sample: true), draft(2, subject: "subject-1", modality: .finger), draft(3)])
         #expect(outcomes == [.enrolled(referenceID: "ref-1"), .enrolled(referenceID: "ref-2"), .enrolled(referenceID: "ref-3")])
         let t = try f.store.template("ref-1")
@@ -20,16 +20,16 @@ struct TemplateStoreTests {
         #expect(stats.keys == [f.key.id: "active"])
     }
 
-    @Test func reEnrollingTheSameReferenceIdStoresItOnce() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func reEnrollingTheSameReferenceIdStoresItOnce(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll([draft(1), draft(2)])
         let again = try f.store.enroll([draft(2), draft(3), draft(3)])
         #expect(again == [.alreadyPresent(referenceID: "ref-2"), .enrolled(referenceID: "ref-3"), .alreadyPresent(referenceID: "ref-3")])
         #expect(try f.store.statistics().references == 3)
     }
 
-    @Test func invalidDraftsStoreNothing() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func invalidDraftsStoreNothing(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         var bad = draft(2)
         bad.quality = 101
         expectStoreError(.invalidArgument) { try f.store.enroll([draft(1), bad]) }
@@ -46,8 +46,8 @@ struct TemplateStoreTests {
         expectStoreError(.notFound) { try f.store.template("ref-1") }
     }
 
-    @Test func revokedReferencesAndSubjectsAreNeverLoaded() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func revokedReferencesAndSubjectsAreNeverLoaded(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll((1...6).map { draft($0) } + [draft(7, subject: "subject-6")])
         try f.store.revoke(referenceID: "ref-2", reason: "re-enrolled")
         try f.store.revoke(subjectID: "subject-6")
@@ -60,8 +60,8 @@ struct TemplateStoreTests {
         expectStoreError(.revoked) { try f.store.activeTemplates(subjectID: "subject-6", modality: .face) }
     }
 
-    @Test func expiredReferencesAreNotLoaded() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func expiredReferencesAreNotLoaded(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         var old = draft(1)
         old.validity = ValidityPeriod(notBefore: 0, notAfter: TemplateStore.now() - 1000)
         try f.store.enroll([old, draft(2)])
@@ -69,8 +69,8 @@ struct TemplateStoreTests {
         #expect(report.loaded == 1 && report.skippedExpired == 1)
     }
 
-    @Test func deletionRemovesRecordAndDataKey() throws {
-        let f = try StoreFixture()
+    @Test(arguments: StoreKind.available) func deletionRemovesRecordAndDataKey(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
         try f.store.enroll([draft(1, sample: true), draft(2, subject: "subject-1"), draft(3)])
         let sealed = try #require(try f.store.backend.read { try $0.reference("ref-1") }).template
         try f.store.delete(referenceID: "ref-3")
@@ -80,15 +80,15 @@ struct TemplateStoreTests {
         #expect(try f.store.statistics().references == 0)
         #expect(try f.store.statistics().samples == 0)
         // secure_delete + checkpoint: no copy of the wrapped key or ciphertext is left in the files.
-        for file in try f.fileDigest().values {
+        for file in try f.contentDigest().values where kind == .sqlite {
             #expect(file.range(of: Data(sealed.wrappedKey)) == nil)
             #expect(file.range(of: Data(sealed.ciphertext)) == nil)
         }
         #expect(try f.store.verifyAudit().valid)
     }
 
-    @Test func auditJournalRecordsEveryChangeWithoutBiometricData() throws {
-        let f = try StoreFixture(actor: "operator-7")
+    @Test(arguments: StoreKind.available) func auditJournalRecordsEveryChangeWithoutBiometricData(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind, actor: "operator-7")
         try f.store.enroll([draft(1), draft(2)])
         try f.store.revoke(referenceID: "ref-1")
         try f.store.delete(referenceID: "ref-2")

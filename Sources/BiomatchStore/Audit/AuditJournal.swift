@@ -119,7 +119,7 @@ struct AuditWriter {
     let session: any StoreSession
     private var sequence: Int64
     private var previous: [UInt8]
-    private var wrote = false
+    private var buffered: [AuditRow] = []
 
     init(chain: AuditChain, session: any StoreSession) throws {
         self.chain = chain
@@ -133,21 +133,22 @@ struct AuditWriter {
         }
     }
 
+    @discardableResult
     mutating func append(actor: String, action: AuditAction, subjectID: String? = nil, referenceID: String? = nil,
                          outcome: String, detail: String = "", time: Int64) throws -> Int64 {
         sequence += 1
         var row = AuditRow(seq: sequence, time: time, actor: actor, action: action.rawValue, subjectID: subjectID,
                            referenceID: referenceID, outcome: outcome, detail: detail, mac: [])
         row.mac = chain.mac(of: row, previous: previous)
-        try session.appendAudit(row)
+        buffered.append(row)
         previous = row.mac
-        wrote = true
         return sequence
     }
 
-    /// Writes the new head; call once, last, in the same transaction.
+    /// Writes the buffered entries and the new head; call once, last, in the same transaction.
     func finish() throws {
-        guard wrote else { return }
+        guard !buffered.isEmpty else { return }
+        try session.appendAudits(buffered)
         try session.setMeta(TemplateStore.Meta.auditHead, chain.head(sequence: sequence, mac: previous))
     }
 }

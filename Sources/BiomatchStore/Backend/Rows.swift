@@ -84,13 +84,23 @@ protocol StoreSession {
     func deleteSubject(_ id: String) throws
 
     func reference(_ id: String) throws -> ReferenceRow?
+    /// Which of `ids` are stored.
+    func existingReferenceIDs(_ ids: [String]) throws -> Set<String>
+    /// The stored subjects among `ids`, by id.
+    func subjects(_ ids: [String]) throws -> [String: SubjectRow]
     func references(subjectID: String) throws -> [ReferenceRow]
     func insertReference(_ row: ReferenceRow) throws
+    /// Inserts new subjects and references in order (one statement each on PostgreSQL).
+    func insertBatch(subjects: [SubjectRow], references: [ReferenceRow], samples: [SampleRow]) throws
     /// Replaces the row stored under `id` (the row's own id may differ: tests move rows).
     func replaceReference(id: String, with row: ReferenceRow) throws
     func deleteReference(_ id: String) throws
     /// Up to `limit` rows after `afterSeq` in insertion order, optionally of one modality and model.
     func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow]
+    /// Rows with `afterSeq < seq <= throughSeq`, optionally of one modality and model (a load window).
+    func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow]
+    /// The highest sequence number in use (0 when empty).
+    func maxReferenceSeq() throws -> Int64
     /// Up to `limit` rows whose template is wrapped under `keyID`.
     func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow]
 
@@ -103,6 +113,8 @@ protocol StoreSession {
 
     func lastAudit() throws -> AuditRow?
     func appendAudit(_ row: AuditRow) throws
+    /// Appends entries in order.
+    func appendAudits(_ rows: [AuditRow]) throws
     func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]
 
     /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).

@@ -12,8 +12,9 @@ final class SQLiteBackend: StoreBackend {
     private let pool: DatabasePool?
     private let queue: DatabaseQueue?
 
-    /// Opens the file at `path`. `readOnly` opens without creating or changing anything.
-    init(path: String, readOnly: Bool, busyTimeoutSeconds: Double = 30) throws {
+    /// Opens the file at `path`. `readOnly` opens without creating or changing anything;
+    /// `concurrentReads` lets several threads read at once (a read-only pool).
+    init(path: String, readOnly: Bool, concurrentReads: Bool = false, busyTimeoutSeconds: Double = 30) throws {
         location = path
         var config = Configuration()
         config.readonly = readOnly
@@ -26,7 +27,7 @@ final class SQLiteBackend: StoreBackend {
             }
         }
         do {
-            if readOnly {
+            if readOnly && !concurrentReads {
                 queue = try DatabaseQueue(path: path, configuration: config)
                 pool = nil
             } else {
@@ -73,7 +74,7 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
-        guard let pool else { throw StoreError(.backend, "the store \(location) is open read-only") }
+        guard let pool, !pool.configuration.readonly else { throw StoreError(.backend, "the store \(location) is open read-only") }
         return try run("writing") {
             try pool.writeWithoutTransaction { db in
                 var result: T?
@@ -88,7 +89,7 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func purgeDeleted() throws {
-        guard let pool else { return }
+        guard let pool, !pool.configuration.readonly else { return }
         try run("purging deleted data") {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
@@ -216,6 +217,16 @@ final class SQLiteBackend: StoreBackend {
             try one("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE id = ?", [id]).map(Self.referenceRow)
         }
 
+        func existingReferenceIDs(_ ids: [String]) throws -> Set<String> {
+            Set(try ids.filter { try one("SELECT 1 FROM template_reference WHERE id = ?", [$0]) != nil })
+        }
+
+        func subjects(_ ids: [String]) throws -> [String: SubjectRow] {
+            var out: [String: SubjectRow] = [:]
+            for id in Set(ids) { if let row = try subject(id) { out[id] = row } }
+            return out
+        }
+
         func references(subjectID: String) throws -> [ReferenceRow] {
             try all("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE subject_id = ? ORDER BY seq", [subjectID])
                 .map(Self.referenceRow)
@@ -227,6 +238,12 @@ final class SQLiteBackend: StoreBackend {
                   created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, Self.arguments(row))
+        }
+
+        func insertBatch(subjects: [SubjectRow], references: [ReferenceRow], samples: [SampleRow]) throws {
+            for s in subjects { try putSubject(s) }
+            for r in references { try insertReference(r) }
+            for s in samples { try putSample(s) }
         }
 
         func replaceReference(id: String, with row: ReferenceRow) throws {
@@ -258,6 +275,24 @@ final class SQLiteBackend: StoreBackend {
             let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
             while let row = try cursor.next() { rows.append(try Self.referenceRow(row)) }
             return rows
+        }
+
+        func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow] {
+            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > ? AND seq <= ?"
+            var args: StatementArguments = [afterSeq, throughSeq]
+            // A seq range walks the rowid; the unary + keeps SQLite off the model index.
+            if let modality { sql += " AND +modality = ?"; args += [modality] }
+            if let modelID { sql += " AND +model_id = ?"; args += [modelID] }
+            var rows: [ReferenceRow] = []
+            rows.reserveCapacity(Int(max(0, min(throughSeq - afterSeq, 1 << 20))))
+            let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)
+            while let row = try cursor.next() { rows.append(try Self.referenceRow(row)) }
+            return rows
+        }
+
+        func maxReferenceSeq() throws -> Int64 {
+            guard let row = try one("SELECT MAX(seq) FROM template_reference"), !row.hasNull(atIndex: 0) else { return 0 }
+            return try Field(row, 0, "seq").int()
         }
 
         func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
@@ -331,6 +366,10 @@ final class SQLiteBackend: StoreBackend {
         func appendAudit(_ row: AuditRow) throws {
             try run("INSERT INTO audit_journal (\(SQLiteBackend.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac)])
+        }
+
+        func appendAudits(_ rows: [AuditRow]) throws {
+            for r in rows { try appendAudit(r) }
         }
 
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {

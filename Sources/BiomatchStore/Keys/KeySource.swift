@@ -33,10 +33,21 @@ public enum KeySource: Sendable {
 public enum StoreLocation: Sendable, CustomStringConvertible {
     /// An SQLite file (the embedded default).
     case sqlite(path: String)
+    /// A PostgreSQL database shared by several terminals or nodes.
+    case postgres(PostgresLocation)
 
     public var description: String {
         switch self {
         case .sqlite(let path): return path
+        case .postgres(let location): return location.description
+        }
+    }
+
+    /// Opens the backend (read-only handles still read from several threads).
+    func backend(readOnly: Bool) throws -> any StoreBackend {
+        switch self {
+        case .sqlite(let path): return try SQLiteBackend(path: path, readOnly: readOnly, concurrentReads: true)
+        case .postgres(let location): return try PostgresBackend(location, readOnly: readOnly)
         }
     }
 }

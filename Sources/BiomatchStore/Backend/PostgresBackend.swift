@@ -1,0 +1,626 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// How to reach a PostgreSQL store: one database holds one store.
+public struct PostgresLocation: Sendable, CustomStringConvertible {
+    /// Server host (loopback, or a private network of the deployment).
+    public var host: String
+    /// Server port.
+    public var port: Int
+    /// Role to log in as.
+    public var username: String
+    /// Password, if the server asks for one (taken from the URL or `BIOMATCH_PG_PASSWORD`).
+    public var password: String?
+    /// Database holding the store.
+    public var database: String
+    /// Connections kept open (readers and one writer at a time).
+    public var connections: Int
+
+    /// Creates a location.
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, connections: Int = 3) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.connections = connections
+    }
+
+    /// Parses `postgres://user[:password]@host[:port]/database`.
+    ///
+    /// - Throws: ``StoreError`` `invalidArgument` for anything else.
+    public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+              let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else {
+            throw StoreError(.invalidArgument, "a PostgreSQL store is given as postgres://user@host[:port]/database")
+        }
+        let database = String(url.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw StoreError(.invalidArgument, "the PostgreSQL URL names no database") }
+        self.init(host: host, port: url.port ?? 5432, username: user, password: url.password ?? environment["BIOMATCH_PG_PASSWORD"],
+                  database: database)
+    }
+
+    /// The location without its password.
+    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+}
+
+/// The multi-node backend: PostgreSQL through postgres-nio.
+///
+/// The store API is synchronous (like GRDB's), so each call borrows a connection from a
+/// small pool and waits for its future, never on an event-loop thread. Writers take a
+/// transaction-scoped advisory lock first, so the audit chain and paging order stay
+/// serial across every node that shares the database; readers run in REPEATABLE READ
+/// READ ONLY transactions and see one snapshot.
+final class PostgresBackend: StoreBackend {
+    let location: String
+    private let pool: ConnectionPool
+    private let readOnly: Bool
+    /// The advisory lock every writer of a store takes (an arbitrary constant: "BIOM").
+    static let writerLock: Int64 = 0x4249_4F4D
+
+    init(_ server: PostgresLocation, readOnly: Bool) throws {
+        location = server.description
+        self.readOnly = readOnly
+        pool = try ConnectionPool(server, size: max(2, server.connections))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let message = e.serverInfo?[.message] { return message }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+
+    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch {
+            throw StoreError(.backend, "\(what) on \(location) failed: \(Self.describe(error))")
+        }
+    }
+
+    func isInitialized() throws -> Bool {
+        try read { session in
+            guard let s = session as? Session else { return false }
+            let rows = try s.query("SELECT to_regclass('store_meta') IS NOT NULL", [])
+            return try rows.first.map { try $0.makeRandomAccess()[0].decode(Bool.self) } ?? false
+        }
+    }
+
+    func initialize(_ body: (any StoreSession) throws -> Void) throws {
+        try write { session in
+            guard let s = session as? Session else { return }
+            for statement in Self.schema { _ = try s.query(statement, []) }
+            try body(s)
+        }
+    }
+
+    func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        try run("reading") {
+            try pool.with { connection in
+                let s = Session(connection: connection)
+                _ = try s.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+                do {
+                    let result = try body(s)
+                    _ = try s.query("COMMIT", [])
+                    return result
+                } catch {
+                    _ = try? s.query("ROLLBACK", [])
+                    throw error
+                }
+            }
+        }
+    }
+
+    func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        guard !readOnly else { throw StoreError(.backend, "the store \(location) is open read-only") }
+        return try run("writing") {
+            try pool.with { connection in
+                let s = Session(connection: connection)
+                _ = try s.query("BEGIN", [])
+                do {
+                    _ = try s.query("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
+                    let result = try body(s)
+                    _ = try s.query("COMMIT", [])
+                    return result
+                } catch {
+                    try? s.flush()
+                    _ = try? s.query("ROLLBACK", [])
+                    throw error
+                }
+            }
+        }
+    }
+
+    func purgeDeleted() throws {
+        guard !readOnly else { return }
+        // Dead row versions (with their wrapped data keys) are reclaimed by VACUUM.
+        try run("vacuuming") { try pool.with { _ = try Session(connection: $0).query("VACUUM template_reference, sample", []) } }
+    }
+
+    func close() { pool.close() }
+
+    /// Runs one statement outside any transaction (CREATE/DROP DATABASE), for provisioning and tests.
+    static func administer(_ location: PostgresLocation, _ sql: String) throws {
+        let pool = try ConnectionPool(location, size: 1)
+        defer { pool.close() }
+        do { try pool.with { _ = try Session(connection: $0).query(sql, []) } } catch let e as StoreError { throw e } catch {
+            throw StoreError(.backend, "\(sql) on \(location) failed: \(describe(error))")
+        }
+    }
+
+    static let schema: [String] = [
+        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
+        "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, wrapped_integrity_key BYTEA NOT NULL)",
+        "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, mac BYTEA NOT NULL)",
+        """
+        CREATE TABLE template_reference (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+          subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position BIGINT NOT NULL,
+          model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality BIGINT NOT NULL,
+          created_at BIGINT NOT NULL, valid_from BIGINT, valid_until BIGINT, status TEXT NOT NULL,
+          key_id TEXT NOT NULL, wrapped_key BYTEA NOT NULL, nonce BYTEA NOT NULL, ciphertext BYTEA NOT NULL,
+          tag BYTEA NOT NULL)
+        """,
+        "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
+        "CREATE INDEX template_reference_key ON template_reference(key_id)",
+        "CREATE INDEX template_reference_model ON template_reference(modality, model_id, seq)",
+        """
+        CREATE TABLE sample (reference_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key BYTEA NOT NULL,
+          nonce BYTEA NOT NULL, ciphertext BYTEA NOT NULL, tag BYTEA NOT NULL)
+        """,
+        "CREATE INDEX sample_key ON sample(key_id)",
+        """
+        CREATE TABLE audit_journal (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, actor TEXT NOT NULL,
+          action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
+          detail TEXT NOT NULL, mac BYTEA NOT NULL)
+        """,
+        // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
+        """
+        CREATE FUNCTION biomatch_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the audit journal is append-only'; END $$
+        """,
+        """
+        CREATE TRIGGER audit_journal_append_only BEFORE UPDATE OR DELETE ON audit_journal
+        FOR EACH ROW EXECUTE FUNCTION biomatch_audit_append_only()
+        """,
+    ]
+
+    /// One transaction on one connection.
+    ///
+    /// Statements that return nothing are pipelined: sent at once and awaited together
+    /// before the next query that reads, and before COMMIT, so a batch of enrollments
+    /// costs one round trip per read instead of one per statement. An error in any of
+    /// them surfaces at that point and rolls the transaction back.
+    struct Session: StoreSession {
+        let connection: PostgresConnection
+        private let pending = PendingStatements()
+        static let logger = Logger(label: "biomatch.store.postgres")
+
+        init(connection: PostgresConnection) { self.connection = connection }
+
+        static func bindings(_ values: [Value]) -> PostgresBindings {
+            var binds = PostgresBindings(capacity: values.count)
+            for v in values {
+                switch v {
+                case .text(let s): binds.append(s)
+                case .int(let i): binds.append(i)
+                case .bytes(let b): binds.append(ByteBuffer(bytes: b))
+                case .texts(let list): binds.append(list)
+                case .ints(let list): binds.append(list)
+                case .blobs(let list): binds.append(list.map { ByteBuffer(bytes: $0) })
+                case .null: binds.appendNull()
+                }
+            }
+            return binds
+        }
+
+        /// Runs `sql` with `$1…` parameters and collects the rows (after every pipelined statement).
+        func query(_ sql: String, _ values: [Value]) throws -> [PostgresRow] {
+            try flush()
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: Self.logger).wait().rows
+        }
+
+        /// Sends a statement whose result is not needed now.
+        func execute(_ sql: String, _ values: [Value]) {
+            pending.add(connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: Self.logger).map { _ in })
+        }
+
+        /// Waits for every pipelined statement; throws the first failure.
+        func flush() throws {
+            var first: (any Error)?
+            for f in pending.drain() {
+                do { try f.wait() } catch { if first == nil { first = error } }
+            }
+            if let first { throw first }
+        }
+
+        enum Value {
+            case text(String)
+            case int(Int64)
+            case bytes([UInt8])
+            case texts([String])
+            case ints([Int64])
+            case blobs([[UInt8]])
+            case null
+
+            /// NULL travels inside an int8[] as this value, mapped back by NULLIF (no real time or
+            /// count takes it).
+            static let nullInt = Int64.min
+
+            static func optional(_ v: Int64?) -> Value { v.map(Value.int) ?? .null }
+            static func optional(_ v: String?) -> Value { v.map(Value.text) ?? .null }
+        }
+
+        func meta(_ key: String) throws -> [UInt8]? {
+            try query("SELECT value FROM store_meta WHERE key = $1", [.text(key)]).first.map { try Cell($0, 0, "store_meta.value").bytes() }
+        }
+
+        func setMeta(_ key: String, _ value: [UInt8]) throws {
+            execute("INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          [.text(key), .bytes(value)])
+        }
+
+        func keyRows() throws -> [KeyRow] {
+            try query("SELECT id, status, created_at, wrapped_integrity_key FROM kek ORDER BY created_at, id", []).map {
+                KeyRow(id: try Cell($0, 0, "kek.id").string(), status: try Cell($0, 1, "kek.status").string(),
+                       createdAt: try Cell($0, 2, "kek.created_at").int(), wrappedIntegrityKey: try Cell($0, 3, "kek.wrapped_integrity_key").bytes())
+            }
+        }
+
+        func putKeyRow(_ row: KeyRow) throws {
+            execute("""
+                INSERT INTO kek (id, status, created_at, wrapped_integrity_key) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key
+                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.wrappedIntegrityKey)])
+        }
+
+        func subject(_ id: String) throws -> SubjectRow? {
+            try query("SELECT id, status, created_at, mac FROM subject WHERE id = $1", [.text(id)]).first.map {
+                SubjectRow(id: try Cell($0, 0, "subject.id").string(), status: try Cell($0, 1, "subject.status").string(),
+                           createdAt: try Cell($0, 2, "subject.created_at").int(), mac: try Cell($0, 3, "subject.mac").bytes())
+            }
+        }
+
+        func putSubject(_ row: SubjectRow) throws {
+            execute("""
+                INSERT INTO subject (id, status, created_at, mac) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac
+                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.mac)])
+        }
+
+        func deleteSubject(_ id: String) throws {
+            execute("DELETE FROM subject WHERE id = $1", [.text(id)])
+        }
+
+        static func referenceRow(_ row: PostgresRow) throws -> ReferenceRow {
+            let r = row.makeRandomAccess()  // once per row, not per cell
+            let p = "template_reference."
+            return ReferenceRow(
+                id: try Cell(r, 0, p + "id").string(), subjectID: try Cell(r, 1, p + "subject_id").string(),
+                modality: try Cell(r, 2, p + "modality").string(), fingerPosition: try Cell(r, 3, p + "finger_position").int(),
+                modelID: try Cell(r, 4, p + "model_id").string(), modelVersion: try Cell(r, 5, p + "model_version").string(),
+                quality: try Cell(r, 6, p + "quality").int(), createdAt: try Cell(r, 7, p + "created_at").int(),
+                validFrom: try Cell(r, 8, p + "valid_from").optionalInt(), validUntil: try Cell(r, 9, p + "valid_until").optionalInt(),
+                status: try Cell(r, 10, p + "status").string(),
+                template: SealedPayload(keyID: try Cell(r, 11, p + "key_id").string(), wrappedKey: try Cell(r, 12, p + "wrapped_key").bytes(),
+                                        nonce: try Cell(r, 13, p + "nonce").bytes(), ciphertext: try Cell(r, 14, p + "ciphertext").bytes(),
+                                        tag: try Cell(r, 15, p + "tag").bytes()),
+                seq: try Cell(r, 16, p + "seq").int())
+        }
+
+        static func values(_ row: ReferenceRow) -> [Value] {
+            [.text(row.id), .text(row.subjectID), .text(row.modality), .int(row.fingerPosition), .text(row.modelID), .text(row.modelVersion),
+             .int(row.quality), .int(row.createdAt), .optional(row.validFrom), .optional(row.validUntil), .text(row.status),
+             .text(row.template.keyID), .bytes(row.template.wrappedKey), .bytes(row.template.nonce), .bytes(row.template.ciphertext),
+             .bytes(row.template.tag)]
+        }
+
+        func reference(_ id: String) throws -> ReferenceRow? {
+            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE id = $1", [.text(id)]).first.map(Self.referenceRow)
+        }
+
+        func existingReferenceIDs(_ ids: [String]) throws -> Set<String> {
+            Set(try query("SELECT id FROM template_reference WHERE id = ANY($1)", [.texts(ids)]).map { try Cell($0, 0, "template_reference.id").string() })
+        }
+
+        func subjects(_ ids: [String]) throws -> [String: SubjectRow] {
+            var out: [String: SubjectRow] = [:]
+            for r in try query("SELECT id, status, created_at, mac FROM subject WHERE id = ANY($1)", [.texts(ids)]) {
+                let row = SubjectRow(id: try Cell(r, 0, "subject.id").string(), status: try Cell(r, 1, "subject.status").string(),
+                                     createdAt: try Cell(r, 2, "subject.created_at").int(), mac: try Cell(r, 3, "subject.mac").bytes())
+                out[row.id] = row
+            }
+            return out
+        }
+
+        func references(subjectID: String) throws -> [ReferenceRow] {
+            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE subject_id = $1 ORDER BY seq", [.text(subjectID)])
+                .map(Self.referenceRow)
+        }
+
+        func insertReference(_ row: ReferenceRow) throws {
+            execute("""
+                INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
+                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                """, Self.values(row))
+        }
+
+        func insertBatch(subjects: [SubjectRow], references: [ReferenceRow], samples: [SampleRow]) throws {
+            // One statement per table: unnest parallel arrays, in order (WITH ORDINALITY),
+            // so sequence numbers follow the batch order.
+            if !subjects.isEmpty {
+                execute("""
+                    INSERT INTO subject (id, status, created_at, mac)
+                    SELECT a, b, c, d FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) WITH ORDINALITY AS t(a, b, c, d, n) ORDER BY n
+                    """, [.texts(subjects.map(\.id)), .texts(subjects.map(\.status)), .ints(subjects.map(\.createdAt)), .blobs(subjects.map(\.mac))])
+            }
+            if !references.isEmpty {
+                let r = references
+                execute("""
+                    INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
+                      created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
+                    SELECT a, b, c, d, e, f, g, h, NULLIF(i, \(Value.nullInt)), NULLIF(j, \(Value.nullInt)), k, l, m, o, p, q
+                    FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::int8[], $8::int8[],
+                                $9::int8[], $10::int8[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[])
+                      WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, o, p, q, n) ORDER BY n
+                    """, [.texts(r.map(\.id)), .texts(r.map(\.subjectID)), .texts(r.map(\.modality)), .ints(r.map(\.fingerPosition)),
+                          .texts(r.map(\.modelID)), .texts(r.map(\.modelVersion)), .ints(r.map(\.quality)), .ints(r.map(\.createdAt)),
+                          .ints(r.map { $0.validFrom ?? Value.nullInt }), .ints(r.map { $0.validUntil ?? Value.nullInt }),
+                          .texts(r.map(\.status)), .texts(r.map(\.template.keyID)), .blobs(r.map(\.template.wrappedKey)),
+                          .blobs(r.map(\.template.nonce)), .blobs(r.map(\.template.ciphertext)), .blobs(r.map(\.template.tag))])
+            }
+            for s in samples { try putSample(s) }
+        }
+
+        func replaceReference(id: String, with row: ReferenceRow) throws {
+            execute("""
+                UPDATE template_reference SET id = $1, subject_id = $2, modality = $3, finger_position = $4, model_id = $5,
+                  model_version = $6, quality = $7, created_at = $8, valid_from = $9, valid_until = $10, status = $11, key_id = $12,
+                  wrapped_key = $13, nonce = $14, ciphertext = $15, tag = $16 WHERE id = $17
+                """, Self.values(row) + [.text(id)])
+        }
+
+        func deleteReference(_ id: String) throws {
+            execute("DELETE FROM template_reference WHERE id = $1", [.text(id)])
+        }
+
+        func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow] {
+            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > $1"
+            var values: [Value] = [.int(afterSeq)]
+            if let modality { values.append(.text(modality)); sql += " AND modality = $\(values.count)" }
+            if let modelID { values.append(.text(modelID)); sql += " AND model_id = $\(values.count)" }
+            values.append(.int(Int64(limit)))
+            sql += " ORDER BY seq LIMIT $\(values.count)"
+            return try query(sql, values).map(Self.referenceRow)
+        }
+
+        func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow] {
+            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > $1 AND seq <= $2"
+            var values: [Value] = [.int(afterSeq), .int(throughSeq)]
+            if let modality { values.append(.text(modality)); sql += " AND modality = $\(values.count)" }
+            if let modelID { values.append(.text(modelID)); sql += " AND model_id = $\(values.count)" }
+            return try query(sql, values).map(Self.referenceRow)
+        }
+
+        func maxReferenceSeq() throws -> Int64 {
+            try query("SELECT COALESCE(MAX(seq), 0) FROM template_reference", []).first.map { try Cell($0, 0, "seq").int() } ?? 0
+        }
+
+        func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
+            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
+                .map(Self.referenceRow)
+        }
+
+        static func sampleRow(_ r: PostgresRow) throws -> SampleRow {
+            SampleRow(referenceID: try Cell(r, 0, "sample.reference_id").string(),
+                      payload: SealedPayload(keyID: try Cell(r, 1, "sample.key_id").string(), wrappedKey: try Cell(r, 2, "sample.wrapped_key").bytes(),
+                                             nonce: try Cell(r, 3, "sample.nonce").bytes(), ciphertext: try Cell(r, 4, "sample.ciphertext").bytes(),
+                                             tag: try Cell(r, 5, "sample.tag").bytes()))
+        }
+
+        func sample(_ referenceID: String) throws -> SampleRow? {
+            try query("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE reference_id = $1", [.text(referenceID)]).first.map(Self.sampleRow)
+        }
+
+        func putSample(_ row: SampleRow) throws {
+            execute("""
+                INSERT INTO sample (reference_id, key_id, wrapped_key, nonce, ciphertext, tag) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (reference_id) DO UPDATE SET key_id = excluded.key_id, wrapped_key = excluded.wrapped_key,
+                  nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag
+                """, [.text(row.referenceID), .text(row.payload.keyID), .bytes(row.payload.wrappedKey), .bytes(row.payload.nonce),
+                      .bytes(row.payload.ciphertext), .bytes(row.payload.tag)])
+        }
+
+        func deleteSample(_ referenceID: String) throws {
+            execute("DELETE FROM sample WHERE reference_id = $1", [.text(referenceID)])
+        }
+
+        func samples(wrappedUnder keyID: String, limit: Int) throws -> [SampleRow] {
+            try query("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
+                .map(Self.sampleRow)
+        }
+
+        func counts() throws -> StoreCounts {
+            var c = StoreCounts()
+            func count(_ sql: String) throws -> Int { Int(try query(sql, []).first.map { try Cell($0, 0, "count").int() } ?? 0) }
+            c.subjects = try count("SELECT COUNT(*) FROM subject")
+            c.subjectsRevoked = try count("SELECT COUNT(*) FROM subject WHERE status = 'revoked'")
+            c.references = try count("SELECT COUNT(*) FROM template_reference")
+            c.referencesRevoked = try count("SELECT COUNT(*) FROM template_reference WHERE status = 'revoked'")
+            c.samples = try count("SELECT COUNT(*) FROM sample")
+            c.auditEntries = try count("SELECT COUNT(*) FROM audit_journal")
+            for r in try query("SELECT modality, COUNT(*) FROM template_reference GROUP BY modality", []) {
+                c.referencesByModality[try Cell(r, 0, "modality").string()] = Int(try Cell(r, 1, "count").int())
+            }
+            for r in try query("SELECT key_id, COUNT(*) FROM template_reference GROUP BY key_id", []) {
+                c.referencesByKey[try Cell(r, 0, "key_id").string()] = Int(try Cell(r, 1, "count").int())
+            }
+            for r in try query("SELECT key_id, COUNT(*) FROM sample GROUP BY key_id", []) {
+                c.samplesByKey[try Cell(r, 0, "key_id").string()] = Int(try Cell(r, 1, "count").int())
+            }
+            return c
+        }
+
+        static func auditRow(_ r: PostgresRow) throws -> AuditRow {
+            let p = "audit_journal."
+            return AuditRow(seq: try Cell(r, 0, p + "seq").int(), time: try Cell(r, 1, p + "time").int(),
+                            actor: try Cell(r, 2, p + "actor").string(), action: try Cell(r, 3, p + "action").string(),
+                            subjectID: try Cell(r, 4, p + "subject_id").optionalString(),
+                            referenceID: try Cell(r, 5, p + "reference_id").optionalString(),
+                            outcome: try Cell(r, 6, p + "outcome").string(), detail: try Cell(r, 7, p + "detail").string(),
+                            mac: try Cell(r, 8, p + "mac").bytes())
+        }
+
+        func lastAudit() throws -> AuditRow? {
+            try query("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1", []).first.map(Self.auditRow)
+        }
+
+        func appendAudit(_ row: AuditRow) throws {
+            execute("INSERT INTO audit_journal (\(SQLiteBackend.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                          [.int(row.seq), .int(row.time), .text(row.actor), .text(row.action), .optional(row.subjectID),
+                           .optional(row.referenceID), .text(row.outcome), .text(row.detail), .bytes(row.mac)])
+        }
+
+        func appendAudits(_ rows: [AuditRow]) throws {
+            guard !rows.isEmpty else { return }
+            execute("""
+                INSERT INTO audit_journal (\(SQLiteBackend.auditColumns))
+                SELECT a, b, c, d, NULLIF(e, ''), NULLIF(f, ''), g, h, i
+                FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
+                  WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, n) ORDER BY n
+                """, [.ints(rows.map(\.seq)), .ints(rows.map(\.time)), .texts(rows.map(\.actor)), .texts(rows.map(\.action)),
+                      .texts(rows.map { $0.subjectID ?? "" }), .texts(rows.map { $0.referenceID ?? "" }), .texts(rows.map(\.outcome)),
+                      .texts(rows.map(\.detail)), .blobs(rows.map(\.mac))])
+        }
+
+        func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
+            try query("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2", [.int(afterSeq), .int(Int64(limit))])
+                .map(Self.auditRow)
+        }
+
+        func executeForTesting(_ sql: String) throws { _ = try query(sql, []) }
+
+        func disableAuditGuardsForTesting() throws {
+            _ = try query("ALTER TABLE audit_journal DISABLE TRIGGER audit_journal_append_only", [])
+        }
+    }
+
+    /// Type-checked access to one column: a NULL or a value of the wrong type is an
+    /// integrity error, never a crash.
+    struct Cell {
+        let cell: PostgresCell
+        let name: String
+
+        init(_ row: PostgresRandomAccessRow, _ index: Int, _ name: String) {
+            cell = row[index]
+            self.name = name
+        }
+
+        init(_ row: PostgresRow, _ index: Int, _ name: String) {
+            self.init(row.makeRandomAccess(), index, name)
+        }
+
+        private func mismatch(_ expected: String) -> StoreError {
+            StoreError(.integrity, "column \(name) holds a value of the wrong type (expected \(expected)): the database was altered")
+        }
+
+        func string() throws -> String {
+            guard let s = try? cell.decode(String.self) else { throw mismatch("text") }
+            return s
+        }
+
+        func optionalString() throws -> String? { cell.bytes == nil ? nil : try string() }
+
+        func int() throws -> Int64 {
+            guard let v = try? cell.decode(Int64.self) else { throw mismatch("bigint") }
+            return v
+        }
+
+        func optionalInt() throws -> Int64? { cell.bytes == nil ? nil : try int() }
+
+        func bytes() throws -> [UInt8] {
+            guard let b = try? cell.decode(ByteBuffer.self) else { throw mismatch("bytea") }
+            return Array(b.readableBytesView)
+        }
+    }
+}
+
+/// Futures of pipelined statements of one transaction.
+final class PendingStatements: @unchecked Sendable {
+    private var futures: [EventLoopFuture<Void>] = []
+    private let lock = NSLock()
+
+    func add(_ f: EventLoopFuture<Void>) {
+        lock.lock()
+        futures.append(f)
+        lock.unlock()
+    }
+
+    func drain() -> [EventLoopFuture<Void>] {
+        lock.lock()
+        defer { lock.unlock() }
+        let out = futures
+        futures = []
+        return out
+    }
+}
+
+/// A fixed set of connections handed out one caller at a time.
+final class ConnectionPool: @unchecked Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private var idle: [PostgresConnection]
+    private var all: [PostgresConnection]
+    private let condition = NSCondition()
+    private var closed = false
+
+    init(_ location: PostgresLocation, size: Int) throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var config = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.username,
+                                                      password: location.password, database: location.database, tls: .disable)
+        config.options.connectTimeout = .seconds(10)
+        var opened: [PostgresConnection] = []
+        do {
+            for i in 0..<size {
+                opened.append(try PostgresConnection.connect(on: group.next(), configuration: config, id: i,
+                                                             logger: Logger(label: "biomatch.store.postgres")).wait())
+            }
+        } catch {
+            for c in opened { try? c.close().wait() }
+            try? group.syncShutdownGracefully()
+            throw StoreError(.backend, "cannot connect to \(location): \(PostgresBackend.describe(error))")
+        }
+        idle = opened
+        all = opened
+    }
+
+    func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        condition.lock()
+        while idle.isEmpty && !closed { condition.wait() }
+        guard !closed, let connection = idle.popLast() else {
+            condition.unlock()
+            throw StoreError(.backend, "the store connection is closed")
+        }
+        condition.unlock()
+        defer {
+            condition.lock()
+            idle.append(connection)
+            condition.signal()
+            condition.unlock()
+        }
+        return try body(connection)
+    }
+
+    func close() {
+        condition.lock()
+        guard !closed else { condition.unlock(); return }
+        closed = true
+        let connections = all
+        condition.broadcast()
+        condition.unlock()
+        for c in connections { try? c.close().wait() }
+        try? group.syncShutdownGracefully()
+    }
+}
