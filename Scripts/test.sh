@@ -37,5 +37,13 @@ if [ $# -eq 0 ]; then
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_crash" || { echo "test: error: cannot create the crash-drill database" >&2; exit 1; }
   "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" --store-args "--store ${pg_url%/postgres}/biomatch_crash" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL crash drill failed" >&2; exit 1; }
+  # Key rotation under concurrent reads, killed part-way and resumed.
+  echo "test: store key-rotation drill on SQLite (100,000 references)"
+  "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 100000 2>&1 | grep -v " info biomatch" \
+    || { echo "test: error: the SQLite rotation drill failed" >&2; exit 1; }
+  echo "test: store key-rotation drill on PostgreSQL (20,000 references)"
+  psql -q "$pg_url" -c "CREATE DATABASE biomatch_rotation" || { echo "test: error: cannot create the rotation-drill database" >&2; exit 1; }
+  "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 20000 --store-args "--store ${pg_url%/postgres}/biomatch_rotation" 2>&1 \
+    | grep -v " info biomatch" || { echo "test: error: the PostgreSQL rotation drill failed" >&2; exit 1; }
 fi
 swift test --skip-build "$@"

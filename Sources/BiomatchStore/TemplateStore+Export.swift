@@ -25,6 +25,10 @@ struct ExportArchive {
         var nonce: String
         var ciphertext: String
         var tag: String
+
+        enum CodingKeys: String, CodingKey {
+            case wrappedKey = "wrapped_key", nonce, ciphertext, tag
+        }
     }
 
     struct Header: Codable {
@@ -33,6 +37,10 @@ struct ExportArchive {
         var keyID: String
         var createdAt: Int64
         var mac: String?
+
+        enum CodingKeys: String, CodingKey {
+            case format, sourceStore = "source_store", keyID = "key_id", createdAt = "created_at", mac
+        }
     }
 
     struct Record: Codable {
@@ -50,6 +58,12 @@ struct ExportArchive {
         var template: Payload
         var sample: Payload?
         var mac: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, subjectID = "subject_id", modality, fingerPosition = "finger_position", modelID = "model_id"
+            case modelVersion = "model_version", quality, createdAt = "created_at", validFrom = "valid_from"
+            case validUntil = "valid_until", status, template, sample, mac
+        }
     }
 
     struct Trailer: Codable {
@@ -64,14 +78,11 @@ struct ExportArchive {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.keyEncodingStrategy = .convertToSnakeCase
         return Array(try e.encode(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ line: Data, _ number: Int) throws -> T {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try d.decode(type, from: line) } catch {
+        do { return try JSONDecoder().decode(type, from: line) } catch {
             throw StoreError(.integrity, "archive line \(number) is not a valid \(type) entry")
         }
     }

@@ -74,15 +74,15 @@ extension TemplateStore {
         for oldID in oldIDs {
             while true {
                 let done: Int = try backend.write { session in
-                    var n = 0
+                    var updates: [(id: String, keyID: String, wrappedKey: [UInt8])] = []
                     for row in try session.references(wrappedUnder: oldID, limit: batchSize) {
                         // Authenticate before re-wrapping, so a tampered record is never blessed with a fresh wrap.
                         _ = try open(row, keys: ring)
-                        var copy = row
-                        copy.template = try row.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
-                        try session.replaceReference(id: row.id, with: copy)
-                        n += 1
+                        let rewrapped = try row.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
+                        updates.append((row.id, rewrapped.keyID, rewrapped.wrappedKey))
                     }
+                    try session.rewrapReferences(updates)
+                    var n = updates.count
                     for sample in try session.samples(wrappedUnder: oldID, limit: max(0, batchSize - n)) {
                         var copy = sample
                         copy.payload = try sample.payload.rewrapped(keys: ring, to: newKey, what: "the sample of reference \(sample.referenceID)")
@@ -93,8 +93,7 @@ extension TemplateStore {
                 }
                 if done == 0 { break }
                 state.rewrapped += done
-                let counts = try backend.read { try $0.counts() }
-                state.remaining = oldIDs.reduce(0) { $0 + (counts.referencesByKey[$1] ?? 0) + (counts.samplesByKey[$1] ?? 0) }
+                state.remaining = try backend.read { s in try oldIDs.reduce(0) { $0 + (try s.countWrapped(under: $1)) } }
                 try progress?(state)
             }
         }

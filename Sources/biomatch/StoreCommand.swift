@@ -13,7 +13,7 @@ struct StoreCommand: ParsableCommand {
             stretched with scrypt). Give a key option twice during a key rotation (old and new).
             """,
         subcommands: [Init.self, Stats.self, Verify.self, RotateKey.self, Revoke.self, Delete.self, Export.self, Import.self,
-                      Audit.self, Fill.self, Load.self])
+                      Audit.self, Fill.self, Load.self, SpotCheck.self])
 }
 
 /// The options every store command shares.

@@ -109,3 +109,43 @@ extension StoreCommand {
         }
     }
 }
+
+extension StoreCommand {
+    /// Reads random `fill` references and checks each against the template `fill` made.
+    struct SpotCheck: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "spot-check",
+            abstract: "Read random references enrolled by `store fill` and compare each with the template fill made (for rotation and crash drills).",
+            discussion: "Runs until --seconds pass or the --until-file appears; prints {reads, mismatches, errors}. Exit 1 on any mismatch or error.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "The count given to fill.") var count: Int
+        @Option(help: "The seed given to fill.") var seed: UInt64 = 1
+        @Option(help: "The dimension given to fill.") var dimension = 128
+        @Option(help: "Stop after this many seconds.") var seconds = 60.0
+        @Option(help: "Stop when this file exists.") var untilFile: String?
+
+        func run() throws {
+            guard count > 0 else { throw ValidationError("--count must be positive") }
+            let store = try options.open(readOnly: true)
+            defer { store.close() }
+            let deadline = Date().addingTimeInterval(seconds)
+            var reads = 0, mismatches = 0, errors: [String] = []
+            var generator = SystemRandomNumberGenerator()
+            while Date() < deadline {
+                if let untilFile, FileManager.default.fileExists(atPath: untilFile) { break }
+                let i = Int.random(in: 0..<count, using: &generator)
+                let expected = try Fill.draft(i, seed: seed, dimension: dimension)
+                do {
+                    let stored = try store.template(expected.referenceID ?? "")
+                    if stored.template != expected.template { mismatches += 1 }
+                } catch {
+                    errors.append("\(error)")
+                }
+                reads += 1
+            }
+            struct Checked: Encodable { let reads: Int; let mismatches: Int; let errors: Int; let firstError: String? }
+            try printStoreJSON(Checked(reads: reads, mismatches: mismatches, errors: errors.count, firstError: errors.first), lines: true)
+            if mismatches > 0 || !errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

@@ -409,6 +409,20 @@ final class PostgresBackend: StoreBackend {
             try query("SELECT COALESCE(MAX(seq), 0) FROM template_reference", []).first.map { try Cell($0, 0, "seq").int() } ?? 0
         }
 
+        func rewrapReferences(_ updates: [(id: String, keyID: String, wrappedKey: [UInt8])]) throws {
+            guard !updates.isEmpty else { return }
+            execute("""
+                UPDATE template_reference AS t SET key_id = u.k, wrapped_key = u.w
+                FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(i, k, w) WHERE t.id = u.i
+                """, [.texts(updates.map(\.id)), .texts(updates.map(\.keyID)), .blobs(updates.map(\.wrappedKey))])
+        }
+
+        func countWrapped(under keyID: String) throws -> Int {
+            let n = try query("SELECT (SELECT COUNT(*) FROM template_reference WHERE key_id = $1) + (SELECT COUNT(*) FROM sample WHERE key_id = $1)",
+                              [.text(keyID)]).first.map { try Cell($0, 0, "count").int() } ?? 0
+            return Int(n)
+        }
+
         func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
             try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
                 .map(Self.referenceRow)

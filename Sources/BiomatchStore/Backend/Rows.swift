@@ -101,6 +101,10 @@ protocol StoreSession {
     func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow]
     /// The highest sequence number in use (0 when empty).
     func maxReferenceSeq() throws -> Int64
+    /// Sets the key id and wrapped data key of references (a key rotation; nothing else changes).
+    func rewrapReferences(_ updates: [(id: String, keyID: String, wrappedKey: [UInt8])]) throws
+    /// Records (templates and samples) still wrapped under `keyID`.
+    func countWrapped(under keyID: String) throws -> Int
     /// Up to `limit` rows whose template is wrapped under `keyID`.
     func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow]
 

@@ -295,6 +295,18 @@ final class SQLiteBackend: StoreBackend {
             return try Field(row, 0, "seq").int()
         }
 
+        func rewrapReferences(_ updates: [(id: String, keyID: String, wrappedKey: [UInt8])]) throws {
+            for u in updates {
+                try run("UPDATE template_reference SET key_id = ?, wrapped_key = ? WHERE id = ?", [u.keyID, Data(u.wrappedKey), u.id])
+            }
+        }
+
+        func countWrapped(under keyID: String) throws -> Int {
+            let refs = try one("SELECT COUNT(*) FROM template_reference WHERE key_id = ?", [keyID]).map { try Field($0, 0, "count").int() } ?? 0
+            let samples = try one("SELECT COUNT(*) FROM sample WHERE key_id = ?", [keyID]).map { try Field($0, 0, "count").int() } ?? 0
+            return Int(refs + samples)
+        }
+
         func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
             try all("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = ? LIMIT ?", [keyID, limit])
                 .map(Self.referenceRow)

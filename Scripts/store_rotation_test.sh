@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Key-rotation drill: rotate a store of COUNT references to a new key while a reader
+# process checks random templates throughout; kill the rotation with SIGKILL part-way,
+# rerun it to completion; then the old key is retired, every record authenticates under
+# the new key, and the audit chain holds.
+#
+# Usage: Scripts/store_rotation_test.sh BIOMATCH [--count N] [--store-args "…"]
+set -euo pipefail
+bin="${1:?usage: store_rotation_test.sh BIOMATCH [--count N] [--store-args ARGS]}"; shift
+count=100000 store_args=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --count) count="$2"; shift 2 ;;
+    --store-args) store_args="$2"; shift 2 ;;
+    *) echo "store_rotation_test: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+fail() { echo "store_rotation_test: FAIL: $*" >&2; exit 1; }
+work="$(mktemp -d)"
+reader=""
+trap '[ -n "$reader" ] && kill "$reader" 2>/dev/null; rm -rf "$work"' EXIT
+if [ -z "$store_args" ]; then store_args="--store $work/store.sqlite"; fi
+# shellcheck disable=SC2206
+target=($store_args)
+old="$work/old.key" new="$work/new.key"
+"$bin" store init "${target[@]}" --key-file "$old" --generate-key --json >/dev/null || fail "store init"
+python3 -c "import secrets; print(secrets.token_hex(32))" > "$new"; chmod 600 "$new"
+echo "store_rotation_test: enrolling $count references"
+"$bin" store fill "${target[@]}" --key-file "$old" --count "$count" --batch-size 5000 --seed 3 --json > "$work/fill.jsonl" \
+  || fail "fill"
+
+# A reader holding both keys (as terminals do around a rotation) checks templates throughout.
+"$bin" store spot-check "${target[@]}" --key-file "$old" --key-file "$new" --count "$count" --seed 3 \
+  --seconds 3600 --until-file "$work/stop" > "$work/reads.json" 2>"$work/reads.err" &
+reader=$!
+
+# Rotate, and kill the rotation once it is well under way.
+"$bin" store rotate-key "${target[@]}" --key-file "$old" --new-key-file "$new" --batch-size 1000 --json \
+  > "$work/rotate1.jsonl" 2>"$work/rotate1.err" &
+rotator=$!
+half=$((count * 2 / 5))
+for _ in $(seq 1 6000); do
+  done_so_far="$(python3 -c "
+import json,sys
+n=0
+for l in open('$work/rotate1.jsonl'):
+    try: n=max(n, json.loads(l).get('rewrapped', 0))
+    except ValueError: pass
+print(n)")"
+  [ "$done_so_far" -ge "$half" ] && break
+  kill -0 "$rotator" 2>/dev/null || break
+  sleep 0.1
+done
+kill -9 "$rotator" 2>/dev/null || true
+wait "$rotator" 2>/dev/null || true
+"$bin" store stats "${target[@]}" --key-file "$old" --key-file "$new" --json > "$work/mid.json" || fail "stats after the kill"
+python3 - "$work/mid.json" "$count" <<'PY' || exit 1
+import json, sys
+s = json.load(open(sys.argv[1])); count = int(sys.argv[2])
+assert s["rotation_target"], f"the rotation finished before the kill: {s}"
+moved = sorted(s["records_by_key"].values())
+print(f"store_rotation_test: killed part-way: records by key {s['records_by_key']}, rotation to {s['rotation_target']} unfinished")
+assert sum(moved) == count and len(moved) == 2, s
+PY
+"$bin" store rotate-key "${target[@]}" --key-file "$old" --new-key-file "$new" --batch-size 1000 > "$work/rotate2.txt" \
+  || fail "the resumed rotation failed: $(cat "$work/rotate2.txt")"
+tail -1 "$work/rotate2.txt"
+touch "$work/stop"
+wait "$reader" || fail "the reader saw wrong templates or errors: $(cat "$work/reads.json" "$work/reads.err")"
+reader=""
+python3 -c "
+import json
+r=json.load(open('$work/reads.json'))
+assert r['reads'] > 0 and r['mismatches'] == 0 and r['errors'] == 0, r
+print(f\"store_rotation_test: concurrent reader: {r['reads']} reads during the rotation, 0 mismatches, 0 errors\")"
+
+"$bin" store stats "${target[@]}" --key-file "$new" --json > "$work/after.json" || fail "the new key alone does not open the store"
+python3 - "$work/after.json" "$count" <<'PY' || exit 1
+import json, sys
+s = json.load(open(sys.argv[1])); count = int(sys.argv[2])
+assert s["rotation_target"] is None if "rotation_target" in s else True, s
+statuses = sorted(s["keys"].values())
+assert statuses == ["active", "retired"], s
+assert list(s["records_by_key"].values()) == [count], s
+print(f"store_rotation_test: after: keys {s['keys']}, all {count} records under the new key")
+PY
+if "$bin" store stats "${target[@]}" --key-file "$old" >/dev/null 2>"$work/old.err"; then fail "the retired key still opens the store"; fi
+grep -q "retired" "$work/old.err" || fail "the retired key's refusal does not say so: $(cat "$work/old.err")"
+"$bin" store verify "${target[@]}" --key-file "$new" > /dev/null || fail "a record fails authentication after the rotation"
+"$bin" store audit verify "${target[@]}" --key-file "$new" || fail "audit verify"
+echo "store_rotation_test: PASS"
