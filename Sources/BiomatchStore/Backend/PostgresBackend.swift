@@ -92,7 +92,7 @@ final class PostgresBackend: StoreBackend {
     func initialize(_ body: (any StoreSession) throws -> Void) throws {
         try write { session in
             guard let s = session as? Session else { return }
-            for statement in Self.schema { _ = try s.query(statement, []) }
+            for statement in StoreSchema.statements(.postgres) { _ = try s.query(statement, []) }
             try body(s)
         }
     }
@@ -150,42 +150,6 @@ final class PostgresBackend: StoreBackend {
             throw StoreError(.backend, "\(sql) on \(location) failed: \(describe(error))")
         }
     }
-
-    static let schema: [String] = [
-        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
-        "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, wrapped_integrity_key BYTEA NOT NULL)",
-        "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, mac BYTEA NOT NULL)",
-        """
-        CREATE TABLE template_reference (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-          subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position BIGINT NOT NULL,
-          model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality BIGINT NOT NULL,
-          created_at BIGINT NOT NULL, valid_from BIGINT, valid_until BIGINT, status TEXT NOT NULL,
-          key_id TEXT NOT NULL, wrapped_key BYTEA NOT NULL, nonce BYTEA NOT NULL, ciphertext BYTEA NOT NULL,
-          tag BYTEA NOT NULL)
-        """,
-        "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
-        "CREATE INDEX template_reference_key ON template_reference(key_id)",
-        "CREATE INDEX template_reference_model ON template_reference(modality, model_id, seq)",
-        """
-        CREATE TABLE sample (reference_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key BYTEA NOT NULL,
-          nonce BYTEA NOT NULL, ciphertext BYTEA NOT NULL, tag BYTEA NOT NULL)
-        """,
-        "CREATE INDEX sample_key ON sample(key_id)",
-        """
-        CREATE TABLE audit_journal (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, actor TEXT NOT NULL,
-          action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
-          detail TEXT NOT NULL, mac BYTEA NOT NULL)
-        """,
-        // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
-        """
-        CREATE FUNCTION biomatch_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
-        $$ BEGIN RAISE EXCEPTION 'the audit journal is append-only'; END $$
-        """,
-        """
-        CREATE TRIGGER audit_journal_append_only BEFORE UPDATE OR DELETE ON audit_journal
-        FOR EACH ROW EXECUTE FUNCTION biomatch_audit_append_only()
-        """,
-    ]
 
     /// One transaction on one connection.
     ///
@@ -254,7 +218,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func meta(_ key: String) throws -> [UInt8]? {
-            try query("SELECT value FROM store_meta WHERE key = $1", [.text(key)]).first.map { try Cell($0, 0, "store_meta.value").bytes() }
+            try query("SELECT value FROM store_meta WHERE key = $1", [.text(key)]).first.map { try Columns($0).bytes(0, "store_meta.value") }
         }
 
         func setMeta(_ key: String, _ value: [UInt8]) throws {
@@ -263,10 +227,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func keyRows() throws -> [KeyRow] {
-            try query("SELECT id, status, created_at, wrapped_integrity_key FROM kek ORDER BY created_at, id", []).map {
-                KeyRow(id: try Cell($0, 0, "kek.id").string(), status: try Cell($0, 1, "kek.status").string(),
-                       createdAt: try Cell($0, 2, "kek.created_at").int(), wrappedIntegrityKey: try Cell($0, 3, "kek.wrapped_integrity_key").bytes())
-            }
+            try query("SELECT \(StoreSchema.keyColumns) FROM kek ORDER BY created_at, id", []).map { try KeyRow(Columns($0)) }
         }
 
         func putKeyRow(_ row: KeyRow) throws {
@@ -277,10 +238,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func subject(_ id: String) throws -> SubjectRow? {
-            try query("SELECT id, status, created_at, mac FROM subject WHERE id = $1", [.text(id)]).first.map {
-                SubjectRow(id: try Cell($0, 0, "subject.id").string(), status: try Cell($0, 1, "subject.status").string(),
-                           createdAt: try Cell($0, 2, "subject.created_at").int(), mac: try Cell($0, 3, "subject.mac").bytes())
-            }
+            try query("SELECT \(StoreSchema.subjectColumns) FROM subject WHERE id = $1", [.text(id)]).first.map { try SubjectRow(Columns($0)) }
         }
 
         func putSubject(_ row: SubjectRow) throws {
@@ -294,21 +252,7 @@ final class PostgresBackend: StoreBackend {
             execute("DELETE FROM subject WHERE id = $1", [.text(id)])
         }
 
-        static func referenceRow(_ row: PostgresRow) throws -> ReferenceRow {
-            let r = row.makeRandomAccess()  // once per row, not per cell
-            let p = "template_reference."
-            return ReferenceRow(
-                id: try Cell(r, 0, p + "id").string(), subjectID: try Cell(r, 1, p + "subject_id").string(),
-                modality: try Cell(r, 2, p + "modality").string(), fingerPosition: try Cell(r, 3, p + "finger_position").int(),
-                modelID: try Cell(r, 4, p + "model_id").string(), modelVersion: try Cell(r, 5, p + "model_version").string(),
-                quality: try Cell(r, 6, p + "quality").int(), createdAt: try Cell(r, 7, p + "created_at").int(),
-                validFrom: try Cell(r, 8, p + "valid_from").optionalInt(), validUntil: try Cell(r, 9, p + "valid_until").optionalInt(),
-                status: try Cell(r, 10, p + "status").string(),
-                template: SealedPayload(keyID: try Cell(r, 11, p + "key_id").string(), wrappedKey: try Cell(r, 12, p + "wrapped_key").bytes(),
-                                        nonce: try Cell(r, 13, p + "nonce").bytes(), ciphertext: try Cell(r, 14, p + "ciphertext").bytes(),
-                                        tag: try Cell(r, 15, p + "tag").bytes()),
-                seq: try Cell(r, 16, p + "seq").int())
-        }
+        static func referenceRow(_ row: PostgresRow) throws -> ReferenceRow { try ReferenceRow(Columns(row)) }
 
         static func values(_ row: ReferenceRow) -> [Value] {
             [.text(row.id), .text(row.subjectID), .text(row.modality), .int(row.fingerPosition), .text(row.modelID), .text(row.modelVersion),
@@ -318,25 +262,24 @@ final class PostgresBackend: StoreBackend {
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
-            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE id = $1", [.text(id)]).first.map(Self.referenceRow)
+            try query("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE id = $1", [.text(id)]).first.map(Self.referenceRow)
         }
 
         func existingReferenceIDs(_ ids: [String]) throws -> Set<String> {
-            Set(try query("SELECT id FROM template_reference WHERE id = ANY($1)", [.texts(ids)]).map { try Cell($0, 0, "template_reference.id").string() })
+            Set(try query("SELECT id FROM template_reference WHERE id = ANY($1)", [.texts(ids)]).map { try Columns($0).string(0, "template_reference.id") })
         }
 
         func subjects(_ ids: [String]) throws -> [String: SubjectRow] {
             var out: [String: SubjectRow] = [:]
-            for r in try query("SELECT id, status, created_at, mac FROM subject WHERE id = ANY($1)", [.texts(ids)]) {
-                let row = SubjectRow(id: try Cell(r, 0, "subject.id").string(), status: try Cell(r, 1, "subject.status").string(),
-                                     createdAt: try Cell(r, 2, "subject.created_at").int(), mac: try Cell(r, 3, "subject.mac").bytes())
+            for r in try query("SELECT \(StoreSchema.subjectColumns) FROM subject WHERE id = ANY($1)", [.texts(ids)]) {
+                let row = try SubjectRow(Columns(r))
                 out[row.id] = row
             }
             return out
         }
 
         func references(subjectID: String) throws -> [ReferenceRow] {
-            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE subject_id = $1 ORDER BY seq", [.text(subjectID)])
+            try query("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE subject_id = $1 ORDER BY seq", [.text(subjectID)])
                 .map(Self.referenceRow)
         }
 
@@ -388,7 +331,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow] {
-            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > $1"
+            var sql = "SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE seq > $1"
             var values: [Value] = [.int(afterSeq)]
             if let modality { values.append(.text(modality)); sql += " AND modality = $\(values.count)" }
             if let modelID { values.append(.text(modelID)); sql += " AND model_id = $\(values.count)" }
@@ -398,7 +341,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow] {
-            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > $1 AND seq <= $2"
+            var sql = "SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE seq > $1 AND seq <= $2"
             var values: [Value] = [.int(afterSeq), .int(throughSeq)]
             if let modality { values.append(.text(modality)); sql += " AND modality = $\(values.count)" }
             if let modelID { values.append(.text(modelID)); sql += " AND model_id = $\(values.count)" }
@@ -406,7 +349,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func maxReferenceSeq() throws -> Int64 {
-            try query("SELECT COALESCE(MAX(seq), 0) FROM template_reference", []).first.map { try Cell($0, 0, "seq").int() } ?? 0
+            try query("SELECT COALESCE(MAX(seq), 0) FROM template_reference", []).first.map { try Columns($0).int(0, "seq") } ?? 0
         }
 
         func rewrapReferences(_ updates: [(id: String, keyID: String, wrappedKey: [UInt8])]) throws {
@@ -419,24 +362,19 @@ final class PostgresBackend: StoreBackend {
 
         func countWrapped(under keyID: String) throws -> Int {
             let n = try query("SELECT (SELECT COUNT(*) FROM template_reference WHERE key_id = $1) + (SELECT COUNT(*) FROM sample WHERE key_id = $1)",
-                              [.text(keyID)]).first.map { try Cell($0, 0, "count").int() } ?? 0
+                              [.text(keyID)]).first.map { try Columns($0).int(0, "count") } ?? 0
             return Int(n)
         }
 
         func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
-            try query("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
+            try query("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
                 .map(Self.referenceRow)
         }
 
-        static func sampleRow(_ r: PostgresRow) throws -> SampleRow {
-            SampleRow(referenceID: try Cell(r, 0, "sample.reference_id").string(),
-                      payload: SealedPayload(keyID: try Cell(r, 1, "sample.key_id").string(), wrappedKey: try Cell(r, 2, "sample.wrapped_key").bytes(),
-                                             nonce: try Cell(r, 3, "sample.nonce").bytes(), ciphertext: try Cell(r, 4, "sample.ciphertext").bytes(),
-                                             tag: try Cell(r, 5, "sample.tag").bytes()))
-        }
+        static func sampleRow(_ r: PostgresRow) throws -> SampleRow { try SampleRow(Columns(r)) }
 
         func sample(_ referenceID: String) throws -> SampleRow? {
-            try query("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE reference_id = $1", [.text(referenceID)]).first.map(Self.sampleRow)
+            try query("SELECT \(StoreSchema.sampleColumns) FROM sample WHERE reference_id = $1", [.text(referenceID)]).first.map(Self.sampleRow)
         }
 
         func putSample(_ row: SampleRow) throws {
@@ -453,13 +391,13 @@ final class PostgresBackend: StoreBackend {
         }
 
         func samples(wrappedUnder keyID: String, limit: Int) throws -> [SampleRow] {
-            try query("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
+            try query("SELECT \(StoreSchema.sampleColumns) FROM sample WHERE key_id = $1 LIMIT $2", [.text(keyID), .int(Int64(limit))])
                 .map(Self.sampleRow)
         }
 
         func counts() throws -> StoreCounts {
             var c = StoreCounts()
-            func count(_ sql: String) throws -> Int { Int(try query(sql, []).first.map { try Cell($0, 0, "count").int() } ?? 0) }
+            func count(_ sql: String) throws -> Int { Int(try query(sql, []).first.map { try Columns($0).int(0, "count") } ?? 0) }
             c.subjects = try count("SELECT COUNT(*) FROM subject")
             c.subjectsRevoked = try count("SELECT COUNT(*) FROM subject WHERE status = 'revoked'")
             c.references = try count("SELECT COUNT(*) FROM template_reference")
@@ -467,33 +405,25 @@ final class PostgresBackend: StoreBackend {
             c.samples = try count("SELECT COUNT(*) FROM sample")
             c.auditEntries = try count("SELECT COUNT(*) FROM audit_journal")
             for r in try query("SELECT modality, COUNT(*) FROM template_reference GROUP BY modality", []) {
-                c.referencesByModality[try Cell(r, 0, "modality").string()] = Int(try Cell(r, 1, "count").int())
+                c.referencesByModality[try Columns(r).string(0, "modality")] = Int(try Columns(r).int(1, "count"))
             }
             for r in try query("SELECT key_id, COUNT(*) FROM template_reference GROUP BY key_id", []) {
-                c.referencesByKey[try Cell(r, 0, "key_id").string()] = Int(try Cell(r, 1, "count").int())
+                c.referencesByKey[try Columns(r).string(0, "key_id")] = Int(try Columns(r).int(1, "count"))
             }
             for r in try query("SELECT key_id, COUNT(*) FROM sample GROUP BY key_id", []) {
-                c.samplesByKey[try Cell(r, 0, "key_id").string()] = Int(try Cell(r, 1, "count").int())
+                c.samplesByKey[try Columns(r).string(0, "key_id")] = Int(try Columns(r).int(1, "count"))
             }
             return c
         }
 
-        static func auditRow(_ r: PostgresRow) throws -> AuditRow {
-            let p = "audit_journal."
-            return AuditRow(seq: try Cell(r, 0, p + "seq").int(), time: try Cell(r, 1, p + "time").int(),
-                            actor: try Cell(r, 2, p + "actor").string(), action: try Cell(r, 3, p + "action").string(),
-                            subjectID: try Cell(r, 4, p + "subject_id").optionalString(),
-                            referenceID: try Cell(r, 5, p + "reference_id").optionalString(),
-                            outcome: try Cell(r, 6, p + "outcome").string(), detail: try Cell(r, 7, p + "detail").string(),
-                            mac: try Cell(r, 8, p + "mac").bytes())
-        }
+        static func auditRow(_ r: PostgresRow) throws -> AuditRow { try AuditRow(Columns(r)) }
 
         func lastAudit() throws -> AuditRow? {
-            try query("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1", []).first.map(Self.auditRow)
+            try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1", []).first.map(Self.auditRow)
         }
 
         func appendAudit(_ row: AuditRow) throws {
-            execute("INSERT INTO audit_journal (\(SQLiteBackend.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            execute("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                           [.int(row.seq), .int(row.time), .text(row.actor), .text(row.action), .optional(row.subjectID),
                            .optional(row.referenceID), .text(row.outcome), .text(row.detail), .bytes(row.mac)])
         }
@@ -501,7 +431,7 @@ final class PostgresBackend: StoreBackend {
         func appendAudits(_ rows: [AuditRow]) throws {
             guard !rows.isEmpty else { return }
             execute("""
-                INSERT INTO audit_journal (\(SQLiteBackend.auditColumns))
+                INSERT INTO audit_journal (\(StoreSchema.auditColumns))
                 SELECT a, b, c, d, NULLIF(e, ''), NULLIF(f, ''), g, h, i
                 FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
                   WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, n) ORDER BY n
@@ -511,7 +441,7 @@ final class PostgresBackend: StoreBackend {
         }
 
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
-            try query("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2", [.int(afterSeq), .int(Int64(limit))])
+            try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2", [.int(afterSeq), .int(Int64(limit))])
                 .map(Self.auditRow)
         }
 
@@ -522,41 +452,32 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    /// Type-checked access to one column: a NULL or a value of the wrong type is an
-    /// integrity error, never a crash.
-    struct Cell {
-        let cell: PostgresCell
-        let name: String
+    /// The columns of one fetched row (random access built once per row).
+    struct Columns: StoredColumns {
+        let row: PostgresRandomAccessRow
 
-        init(_ row: PostgresRandomAccessRow, _ index: Int, _ name: String) {
-            cell = row[index]
-            self.name = name
-        }
+        init(_ row: PostgresRow) { self.row = row.makeRandomAccess() }
 
-        init(_ row: PostgresRow, _ index: Int, _ name: String) {
-            self.init(row.makeRandomAccess(), index, name)
-        }
-
-        private func mismatch(_ expected: String) -> StoreError {
-            StoreError(.integrity, "column \(name) holds a value of the wrong type (expected \(expected)): the database was altered")
-        }
-
-        func string() throws -> String {
-            guard let s = try? cell.decode(String.self) else { throw mismatch("text") }
+        func string(_ index: Int, _ name: String) throws -> String {
+            guard let s = try? row[index].decode(String.self) else { throw mismatch(name, expected: "text") }
             return s
         }
 
-        func optionalString() throws -> String? { cell.bytes == nil ? nil : try string() }
+        func optionalString(_ index: Int, _ name: String) throws -> String? {
+            row[index].bytes == nil ? nil : try string(index, name)
+        }
 
-        func int() throws -> Int64 {
-            guard let v = try? cell.decode(Int64.self) else { throw mismatch("bigint") }
+        func int(_ index: Int, _ name: String) throws -> Int64 {
+            guard let v = try? row[index].decode(Int64.self) else { throw mismatch(name, expected: "bigint") }
             return v
         }
 
-        func optionalInt() throws -> Int64? { cell.bytes == nil ? nil : try int() }
+        func optionalInt(_ index: Int, _ name: String) throws -> Int64? {
+            row[index].bytes == nil ? nil : try int(index, name)
+        }
 
-        func bytes() throws -> [UInt8] {
-            guard let b = try? cell.decode(ByteBuffer.self) else { throw mismatch("bytea") }
+        func bytes(_ index: Int, _ name: String) throws -> [UInt8] {
+            guard let b = try? row[index].decode(ByteBuffer.self) else { throw mismatch(name, expected: "bytea") }
             return Array(b.readableBytesView)
         }
     }

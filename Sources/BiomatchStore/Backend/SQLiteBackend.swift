@@ -60,7 +60,7 @@ final class SQLiteBackend: StoreBackend {
     func initialize(_ body: (any StoreSession) throws -> Void) throws {
         try write { session in
             guard let s = session as? Session else { return }
-            for statement in Self.schema { try s.db.execute(sql: statement) }
+            for statement in StoreSchema.statements(.sqlite) { try s.db.execute(sql: statement) }
             try body(s)
         }
     }
@@ -100,40 +100,6 @@ final class SQLiteBackend: StoreBackend {
         try? queue?.close()
     }
 
-    static let schema: [String] = [
-        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-        "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL, wrapped_integrity_key BLOB NOT NULL)",
-        "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at INTEGER NOT NULL, mac BLOB NOT NULL)",
-        """
-        CREATE TABLE template_reference (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-          subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position INTEGER NOT NULL,
-          model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality INTEGER NOT NULL,
-          created_at INTEGER NOT NULL, valid_from INTEGER, valid_until INTEGER, status TEXT NOT NULL,
-          key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL,
-          tag BLOB NOT NULL)
-        """,
-        "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
-        "CREATE INDEX template_reference_key ON template_reference(key_id)",
-        "CREATE INDEX template_reference_model ON template_reference(modality, model_id, seq)",
-        """
-        CREATE TABLE sample (reference_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL,
-          nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, tag BLOB NOT NULL)
-        """,
-        "CREATE INDEX sample_key ON sample(key_id)",
-        """
-        CREATE TABLE audit_journal (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,
-          action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
-          detail TEXT NOT NULL, mac BLOB NOT NULL)
-        """,
-        // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
-        "CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END",
-        "CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END",
-    ]
-
-    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq"
-    static let sampleColumns = "reference_id, key_id, wrapped_key, nonce, ciphertext, tag"
-    static let auditColumns = "seq, time, actor, action, subject_id, reference_id, outcome, detail, mac"
-
     /// One transaction's view. Statements are prepared once per connection and cached;
     /// values are read through ``Field`` so that a hostile file (a text where a number
     /// belongs) is an integrity error, never a crash.
@@ -154,7 +120,7 @@ final class SQLiteBackend: StoreBackend {
 
         func meta(_ key: String) throws -> [UInt8]? {
             guard let row = try one("SELECT value FROM store_meta WHERE key = ?", [key]) else { return nil }
-            return try Field(row, 0, "store_meta.value").bytes()
+            return try Columns(row).bytes(0, "store_meta.value")
         }
 
         func setMeta(_ key: String, _ value: [UInt8]) throws {
@@ -162,10 +128,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func keyRows() throws -> [KeyRow] {
-            try all("SELECT id, status, created_at, wrapped_integrity_key FROM kek ORDER BY created_at, id").map {
-                KeyRow(id: try Field($0, 0, "kek.id").string(), status: try Field($0, 1, "kek.status").string(),
-                       createdAt: try Field($0, 2, "kek.created_at").int(), wrappedIntegrityKey: try Field($0, 3, "kek.wrapped_integrity_key").bytes())
-            }
+            try all("SELECT \(StoreSchema.keyColumns) FROM kek ORDER BY created_at, id").map { try KeyRow(Columns($0)) }
         }
 
         func putKeyRow(_ row: KeyRow) throws {
@@ -176,9 +139,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func subject(_ id: String) throws -> SubjectRow? {
-            guard let r = try one("SELECT id, status, created_at, mac FROM subject WHERE id = ?", [id]) else { return nil }
-            return SubjectRow(id: try Field(r, 0, "subject.id").string(), status: try Field(r, 1, "subject.status").string(),
-                              createdAt: try Field(r, 2, "subject.created_at").int(), mac: try Field(r, 3, "subject.mac").bytes())
+            try one("SELECT \(StoreSchema.subjectColumns) FROM subject WHERE id = ?", [id]).map { try SubjectRow(Columns($0)) }
         }
 
         func putSubject(_ row: SubjectRow) throws {
@@ -192,20 +153,7 @@ final class SQLiteBackend: StoreBackend {
             try run("DELETE FROM subject WHERE id = ?", [id])
         }
 
-        static func referenceRow(_ r: Row) throws -> ReferenceRow {
-            let p = "template_reference."
-            return ReferenceRow(
-                id: try Field(r, 0, p + "id").string(), subjectID: try Field(r, 1, p + "subject_id").string(),
-                modality: try Field(r, 2, p + "modality").string(), fingerPosition: try Field(r, 3, p + "finger_position").int(),
-                modelID: try Field(r, 4, p + "model_id").string(), modelVersion: try Field(r, 5, p + "model_version").string(),
-                quality: try Field(r, 6, p + "quality").int(), createdAt: try Field(r, 7, p + "created_at").int(),
-                validFrom: try Field(r, 8, p + "valid_from").optionalInt(), validUntil: try Field(r, 9, p + "valid_until").optionalInt(),
-                status: try Field(r, 10, p + "status").string(),
-                template: SealedPayload(keyID: try Field(r, 11, p + "key_id").string(), wrappedKey: try Field(r, 12, p + "wrapped_key").bytes(),
-                                        nonce: try Field(r, 13, p + "nonce").bytes(), ciphertext: try Field(r, 14, p + "ciphertext").bytes(),
-                                        tag: try Field(r, 15, p + "tag").bytes()),
-                seq: try Field(r, 16, p + "seq").int())
-        }
+        static func referenceRow(_ r: Row) throws -> ReferenceRow { try ReferenceRow(Columns(r)) }
 
         static func arguments(_ row: ReferenceRow) -> StatementArguments {
             [row.id, row.subjectID, row.modality, row.fingerPosition, row.modelID, row.modelVersion, row.quality, row.createdAt,
@@ -214,7 +162,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
-            try one("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE id = ?", [id]).map(Self.referenceRow)
+            try one("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE id = ?", [id]).map(Self.referenceRow)
         }
 
         func existingReferenceIDs(_ ids: [String]) throws -> Set<String> {
@@ -228,7 +176,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func references(subjectID: String) throws -> [ReferenceRow] {
-            try all("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE subject_id = ? ORDER BY seq", [subjectID])
+            try all("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE subject_id = ? ORDER BY seq", [subjectID])
                 .map(Self.referenceRow)
         }
 
@@ -261,7 +209,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func referencePage(modality: String?, modelID: String?, afterSeq: Int64, limit: Int) throws -> [ReferenceRow] {
-            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > ?"
+            var sql = "SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE seq > ?"
             var args: StatementArguments = [afterSeq]
             // Without a model id, walk the rowid (seq) order and filter: the unary + keeps
             // SQLite off the (modality, model_id, seq) index, which would sort every
@@ -278,7 +226,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func referenceWindow(modality: String?, modelID: String?, afterSeq: Int64, throughSeq: Int64) throws -> [ReferenceRow] {
-            var sql = "SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE seq > ? AND seq <= ?"
+            var sql = "SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE seq > ? AND seq <= ?"
             var args: StatementArguments = [afterSeq, throughSeq]
             // A seq range walks the rowid; the unary + keeps SQLite off the model index.
             if let modality { sql += " AND +modality = ?"; args += [modality] }
@@ -292,7 +240,7 @@ final class SQLiteBackend: StoreBackend {
 
         func maxReferenceSeq() throws -> Int64 {
             guard let row = try one("SELECT MAX(seq) FROM template_reference"), !row.hasNull(atIndex: 0) else { return 0 }
-            return try Field(row, 0, "seq").int()
+            return try Columns(row).int(0, "seq")
         }
 
         func rewrapReferences(_ updates: [(id: String, keyID: String, wrappedKey: [UInt8])]) throws {
@@ -302,25 +250,20 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func countWrapped(under keyID: String) throws -> Int {
-            let refs = try one("SELECT COUNT(*) FROM template_reference WHERE key_id = ?", [keyID]).map { try Field($0, 0, "count").int() } ?? 0
-            let samples = try one("SELECT COUNT(*) FROM sample WHERE key_id = ?", [keyID]).map { try Field($0, 0, "count").int() } ?? 0
+            let refs = try one("SELECT COUNT(*) FROM template_reference WHERE key_id = ?", [keyID]).map { try Columns($0).int(0, "count") } ?? 0
+            let samples = try one("SELECT COUNT(*) FROM sample WHERE key_id = ?", [keyID]).map { try Columns($0).int(0, "count") } ?? 0
             return Int(refs + samples)
         }
 
         func references(wrappedUnder keyID: String, limit: Int) throws -> [ReferenceRow] {
-            try all("SELECT \(SQLiteBackend.referenceColumns) FROM template_reference WHERE key_id = ? LIMIT ?", [keyID, limit])
+            try all("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE key_id = ? LIMIT ?", [keyID, limit])
                 .map(Self.referenceRow)
         }
 
-        static func sampleRow(_ r: Row) throws -> SampleRow {
-            SampleRow(referenceID: try Field(r, 0, "sample.reference_id").string(),
-                      payload: SealedPayload(keyID: try Field(r, 1, "sample.key_id").string(), wrappedKey: try Field(r, 2, "sample.wrapped_key").bytes(),
-                                             nonce: try Field(r, 3, "sample.nonce").bytes(), ciphertext: try Field(r, 4, "sample.ciphertext").bytes(),
-                                             tag: try Field(r, 5, "sample.tag").bytes()))
-        }
+        static func sampleRow(_ r: Row) throws -> SampleRow { try SampleRow(Columns(r)) }
 
         func sample(_ referenceID: String) throws -> SampleRow? {
-            try one("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE reference_id = ?", [referenceID]).map(Self.sampleRow)
+            try one("SELECT \(StoreSchema.sampleColumns) FROM sample WHERE reference_id = ?", [referenceID]).map(Self.sampleRow)
         }
 
         func putSample(_ row: SampleRow) throws {
@@ -337,12 +280,12 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func samples(wrappedUnder keyID: String, limit: Int) throws -> [SampleRow] {
-            try all("SELECT \(SQLiteBackend.sampleColumns) FROM sample WHERE key_id = ? LIMIT ?", [keyID, limit]).map(Self.sampleRow)
+            try all("SELECT \(StoreSchema.sampleColumns) FROM sample WHERE key_id = ? LIMIT ?", [keyID, limit]).map(Self.sampleRow)
         }
 
         func counts() throws -> StoreCounts {
             var c = StoreCounts()
-            func count(_ sql: String) throws -> Int { Int(try one(sql).map { try Field($0, 0, "count").int() } ?? 0) }
+            func count(_ sql: String) throws -> Int { Int(try one(sql).map { try Columns($0).int(0, "count") } ?? 0) }
             c.subjects = try count("SELECT COUNT(*) FROM subject")
             c.subjectsRevoked = try count("SELECT COUNT(*) FROM subject WHERE status = 'revoked'")
             c.references = try count("SELECT COUNT(*) FROM template_reference")
@@ -350,33 +293,25 @@ final class SQLiteBackend: StoreBackend {
             c.samples = try count("SELECT COUNT(*) FROM sample")
             c.auditEntries = try count("SELECT COUNT(*) FROM audit_journal")
             for r in try all("SELECT modality, COUNT(*) FROM template_reference GROUP BY modality") {
-                c.referencesByModality[try Field(r, 0, "modality").string()] = Int(try Field(r, 1, "count").int())
+                c.referencesByModality[try Columns(r).string(0, "modality")] = Int(try Columns(r).int(1, "count"))
             }
             for r in try all("SELECT key_id, COUNT(*) FROM template_reference GROUP BY key_id") {
-                c.referencesByKey[try Field(r, 0, "key_id").string()] = Int(try Field(r, 1, "count").int())
+                c.referencesByKey[try Columns(r).string(0, "key_id")] = Int(try Columns(r).int(1, "count"))
             }
             for r in try all("SELECT key_id, COUNT(*) FROM sample GROUP BY key_id") {
-                c.samplesByKey[try Field(r, 0, "key_id").string()] = Int(try Field(r, 1, "count").int())
+                c.samplesByKey[try Columns(r).string(0, "key_id")] = Int(try Columns(r).int(1, "count"))
             }
             return c
         }
 
-        static func auditRow(_ r: Row) throws -> AuditRow {
-            let p = "audit_journal."
-            return AuditRow(seq: try Field(r, 0, p + "seq").int(), time: try Field(r, 1, p + "time").int(),
-                            actor: try Field(r, 2, p + "actor").string(), action: try Field(r, 3, p + "action").string(),
-                            subjectID: try Field(r, 4, p + "subject_id").optionalString(),
-                            referenceID: try Field(r, 5, p + "reference_id").optionalString(),
-                            outcome: try Field(r, 6, p + "outcome").string(), detail: try Field(r, 7, p + "detail").string(),
-                            mac: try Field(r, 8, p + "mac").bytes())
-        }
+        static func auditRow(_ r: Row) throws -> AuditRow { try AuditRow(Columns(r)) }
 
         func lastAudit() throws -> AuditRow? {
-            try one("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1").map(Self.auditRow)
+            try one("SELECT \(StoreSchema.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1").map(Self.auditRow)
         }
 
         func appendAudit(_ row: AuditRow) throws {
-            try run("INSERT INTO audit_journal (\(SQLiteBackend.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            try run("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac)])
         }
 
@@ -385,7 +320,7 @@ final class SQLiteBackend: StoreBackend {
         }
 
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
-            try all("SELECT \(SQLiteBackend.auditColumns) FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit])
+            try all("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit])
                 .map(Self.auditRow)
         }
 
@@ -397,42 +332,37 @@ final class SQLiteBackend: StoreBackend {
         }
     }
 
-    /// Type-checked access to one column of a fetched row, decoded straight from the
-    /// statement (no intermediate values). A NULL where a value belongs, or a value SQLite
-    /// cannot convert, is an integrity error, never a crash; SQLite's own conversions
-    /// (an integer stored as text) yield the value the row MAC then checks.
-    struct Field {
+    /// The columns of one fetched row, decoded straight from the statement (no
+    /// intermediate values). SQLite's own conversions (an integer stored as text) yield
+    /// the value the GCM tag then checks.
+    struct Columns: StoredColumns {
         let row: Row
-        let index: Int
-        let name: String
 
-        init(_ row: Row, _ index: Int, _ name: String) {
-            self.row = row
-            self.index = index
-            self.name = name
-        }
+        init(_ row: Row) { self.row = row }
 
-        private func mismatch(_ expected: String) -> StoreError {
-            StoreError(.integrity, "column \(name) holds a value of the wrong type (expected \(expected)): the database was altered")
-        }
-
-        func string() throws -> String {
-            guard !row.hasNull(atIndex: index), let s = try? row.decode(String.self, atIndex: index) else { throw mismatch("text") }
+        func string(_ index: Int, _ name: String) throws -> String {
+            guard !row.hasNull(atIndex: index), let s = try? row.decode(String.self, atIndex: index) else { throw mismatch(name, expected: "text") }
             return s
         }
 
-        func optionalString() throws -> String? { row.hasNull(atIndex: index) ? nil : try string() }
+        func optionalString(_ index: Int, _ name: String) throws -> String? {
+            row.hasNull(atIndex: index) ? nil : try string(index, name)
+        }
 
-        func int() throws -> Int64 {
-            guard !row.hasNull(atIndex: index), let v = try? row.decode(Int64.self, atIndex: index) else { throw mismatch("integer") }
+        func int(_ index: Int, _ name: String) throws -> Int64 {
+            guard !row.hasNull(atIndex: index), let v = try? row.decode(Int64.self, atIndex: index) else { throw mismatch(name, expected: "integer") }
             return v
         }
 
-        func optionalInt() throws -> Int64? { row.hasNull(atIndex: index) ? nil : try int() }
+        func optionalInt(_ index: Int, _ name: String) throws -> Int64? {
+            row.hasNull(atIndex: index) ? nil : try int(index, name)
+        }
 
-        func bytes() throws -> [UInt8] {
+        func bytes(_ index: Int, _ name: String) throws -> [UInt8] {
             // Copy through the raw buffer: one memcpy (Array(Data) iterates byte by byte).
-            guard let bytes = try? row.withUnsafeData(atIndex: index, { $0?.withUnsafeBytes { [UInt8]($0) } }) else { throw mismatch("blob") }
+            guard let bytes = try? row.withUnsafeData(atIndex: index, { $0?.withUnsafeBytes { [UInt8]($0) } }) else {
+                throw mismatch(name, expected: "blob")
+            }
             return bytes
         }
     }

@@ -1,0 +1,133 @@
+/// The store's tables, written once for both SQL dialects, and the column lists every
+/// backend selects in the same order (so one decoder per row type serves both).
+enum StoreSchema {
+    enum Dialect {
+        case sqlite
+        case postgres
+
+        var integer: String { self == .sqlite ? "INTEGER" : "BIGINT" }
+        var blob: String { self == .sqlite ? "BLOB" : "BYTEA" }
+        var serialKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
+    }
+
+    static func statements(_ d: Dialect) -> [String] {
+        let int = d.integer, blob = d.blob
+        var out = [
+            "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value \(blob) NOT NULL)",
+            "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, wrapped_integrity_key \(blob) NOT NULL)",
+            "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, mac \(blob) NOT NULL)",
+            """
+            CREATE TABLE template_reference (seq \(d.serialKey), id TEXT NOT NULL UNIQUE,
+              subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position \(int) NOT NULL,
+              model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality \(int) NOT NULL,
+              created_at \(int) NOT NULL, valid_from \(int), valid_until \(int), status TEXT NOT NULL,
+              key_id TEXT NOT NULL, wrapped_key \(blob) NOT NULL, nonce \(blob) NOT NULL, ciphertext \(blob) NOT NULL,
+              tag \(blob) NOT NULL)
+            """,
+            "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
+            "CREATE INDEX template_reference_key ON template_reference(key_id)",
+            "CREATE INDEX template_reference_model ON template_reference(modality, model_id, seq)",
+            """
+            CREATE TABLE sample (reference_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key \(blob) NOT NULL,
+              nonce \(blob) NOT NULL, ciphertext \(blob) NOT NULL, tag \(blob) NOT NULL)
+            """,
+            "CREATE INDEX sample_key ON sample(key_id)",
+            """
+            CREATE TABLE audit_journal (seq \(int) PRIMARY KEY, time \(int) NOT NULL, actor TEXT NOT NULL,
+              action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
+              detail TEXT NOT NULL, mac \(blob) NOT NULL)
+            """,
+        ]
+        // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
+        switch d {
+        case .sqlite:
+            out += ["UPDATE", "DELETE"].map {
+                "CREATE TRIGGER audit_journal_no_\($0.lowercased()) BEFORE \($0) ON audit_journal BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END"
+            }
+        case .postgres:
+            out += [
+                """
+                CREATE FUNCTION biomatch_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'the audit journal is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER audit_journal_append_only BEFORE UPDATE OR DELETE ON audit_journal
+                FOR EACH ROW EXECUTE FUNCTION biomatch_audit_append_only()
+                """,
+            ]
+        }
+        return out
+    }
+
+    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq"
+    static let sampleColumns = "reference_id, key_id, wrapped_key, nonce, ciphertext, tag"
+    static let subjectColumns = "id, status, created_at, mac"
+    static let keyColumns = "id, status, created_at, wrapped_integrity_key"
+    static let auditColumns = "seq, time, actor, action, subject_id, reference_id, outcome, detail, mac"
+}
+
+/// Typed access to the columns of one fetched row. Implementations turn a NULL where a
+/// value belongs, or a value of the wrong type, into an integrity error, never a crash.
+protocol StoredColumns {
+    func string(_ index: Int, _ name: String) throws -> String
+    func optionalString(_ index: Int, _ name: String) throws -> String?
+    func int(_ index: Int, _ name: String) throws -> Int64
+    func optionalInt(_ index: Int, _ name: String) throws -> Int64?
+    func bytes(_ index: Int, _ name: String) throws -> [UInt8]
+}
+
+extension StoredColumns {
+    func mismatch(_ name: String, expected: String) -> StoreError {
+        StoreError(.integrity, "column \(name) holds a value of the wrong type (expected \(expected)): the database was altered")
+    }
+}
+
+// One decoder per row type, in the column order of ``StoreSchema``.
+extension ReferenceRow {
+    init(_ c: some StoredColumns) throws {
+        let p = "template_reference."
+        self.init(
+            id: try c.string(0, p + "id"), subjectID: try c.string(1, p + "subject_id"), modality: try c.string(2, p + "modality"),
+            fingerPosition: try c.int(3, p + "finger_position"), modelID: try c.string(4, p + "model_id"),
+            modelVersion: try c.string(5, p + "model_version"), quality: try c.int(6, p + "quality"),
+            createdAt: try c.int(7, p + "created_at"), validFrom: try c.optionalInt(8, p + "valid_from"),
+            validUntil: try c.optionalInt(9, p + "valid_until"), status: try c.string(10, p + "status"),
+            template: SealedPayload(keyID: try c.string(11, p + "key_id"), wrappedKey: try c.bytes(12, p + "wrapped_key"),
+                                    nonce: try c.bytes(13, p + "nonce"), ciphertext: try c.bytes(14, p + "ciphertext"),
+                                    tag: try c.bytes(15, p + "tag")),
+            seq: try c.int(16, p + "seq"))
+    }
+}
+
+extension SampleRow {
+    init(_ c: some StoredColumns) throws {
+        self.init(referenceID: try c.string(0, "sample.reference_id"),
+                  payload: SealedPayload(keyID: try c.string(1, "sample.key_id"), wrappedKey: try c.bytes(2, "sample.wrapped_key"),
+                                         nonce: try c.bytes(3, "sample.nonce"), ciphertext: try c.bytes(4, "sample.ciphertext"),
+                                         tag: try c.bytes(5, "sample.tag")))
+    }
+}
+
+extension SubjectRow {
+    init(_ c: some StoredColumns) throws {
+        self.init(id: try c.string(0, "subject.id"), status: try c.string(1, "subject.status"),
+                  createdAt: try c.int(2, "subject.created_at"), mac: try c.bytes(3, "subject.mac"))
+    }
+}
+
+extension KeyRow {
+    init(_ c: some StoredColumns) throws {
+        self.init(id: try c.string(0, "kek.id"), status: try c.string(1, "kek.status"), createdAt: try c.int(2, "kek.created_at"),
+                  wrappedIntegrityKey: try c.bytes(3, "kek.wrapped_integrity_key"))
+    }
+}
+
+extension AuditRow {
+    init(_ c: some StoredColumns) throws {
+        let p = "audit_journal."
+        self.init(seq: try c.int(0, p + "seq"), time: try c.int(1, p + "time"), actor: try c.string(2, p + "actor"),
+                  action: try c.string(3, p + "action"), subjectID: try c.optionalString(4, p + "subject_id"),
+                  referenceID: try c.optionalString(5, p + "reference_id"), outcome: try c.string(6, p + "outcome"),
+                  detail: try c.string(7, p + "detail"), mac: try c.bytes(8, p + "mac"))
+    }
+}
