@@ -75,12 +75,6 @@ final class PostgresBackend: StoreBackend {
         return "\(error)"
     }
 
-    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as StoreError { throw error } catch {
-            throw StoreError(.backend, "\(what) on \(location) failed: \(Self.describe(error))")
-        }
-    }
-
     func isInitialized() throws -> Bool {
         try read { session in
             guard let s = session as? Session else { return false }
@@ -98,7 +92,7 @@ final class PostgresBackend: StoreBackend {
     }
 
     func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
-        try run("reading") {
+        try guarded("reading") {
             try pool.with { connection in
                 let s = Session(connection: connection)
                 _ = try s.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
@@ -116,7 +110,7 @@ final class PostgresBackend: StoreBackend {
 
     func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError(.backend, "the store \(location) is open read-only") }
-        return try run("writing") {
+        return try guarded("writing") {
             try pool.with { connection in
                 let s = Session(connection: connection)
                 _ = try s.query("BEGIN", [])
@@ -137,7 +131,7 @@ final class PostgresBackend: StoreBackend {
     func purgeDeleted() throws {
         guard !readOnly else { return }
         // Dead row versions (with their wrapped data keys) are reclaimed by VACUUM.
-        try run("vacuuming") { try pool.with { _ = try Session(connection: $0).query("VACUUM template_reference, sample", []) } }
+        try guarded("vacuuming") { try pool.with { _ = try Session(connection: $0).query("VACUUM template_reference, sample", []) } }
     }
 
     func close() { pool.close() }

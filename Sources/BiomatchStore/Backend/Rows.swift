@@ -135,6 +135,8 @@ protocol StoreSession {
 protocol StoreBackend: Sendable {
     /// Where the store lives, for messages (a path or a connection description without password).
     var location: String { get }
+    /// The database error in words, for an operator.
+    static func describe(_ error: any Error) -> String
     /// Whether the schema exists.
     func isInitialized() throws -> Bool
     /// Creates the schema (in the same transaction as `body`).
@@ -145,4 +147,14 @@ protocol StoreBackend: Sendable {
     /// (SQLite: WAL checkpoint with secure_delete on; PostgreSQL: VACUUM).
     func purgeDeleted() throws
     func close()
+}
+
+extension StoreBackend {
+    /// Runs `body`, turning a database error into ``StoreError`` `backend` that names what
+    /// was being done and where.
+    func guarded<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch {
+            throw StoreError(.backend, "\(what) on \(location) failed: \(Self.describe(error))")
+        }
+    }
 }

@@ -44,12 +44,6 @@ final class SQLiteBackend: StoreBackend {
         return "\(error)"
     }
 
-    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as StoreError { throw error } catch {
-            throw StoreError(.backend, "\(what) on \(location) failed: \(Self.describe(error))")
-        }
-    }
-
     func isInitialized() throws -> Bool {
         try read { session in
             guard let s = session as? Session else { return false }
@@ -66,7 +60,7 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
-        try run("reading") {
+        try guarded("reading") {
             if let pool { return try pool.read { db in try body(Session(db: db)) } }
             guard let queue else { throw StoreError(.backend, "the store \(location) is closed") }
             return try queue.read { db in try body(Session(db: db)) }
@@ -75,7 +69,7 @@ final class SQLiteBackend: StoreBackend {
 
     func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
         guard let pool, !pool.configuration.readonly else { throw StoreError(.backend, "the store \(location) is open read-only") }
-        return try run("writing") {
+        return try guarded("writing") {
             try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
@@ -90,7 +84,7 @@ final class SQLiteBackend: StoreBackend {
 
     func purgeDeleted() throws {
         guard let pool, !pool.configuration.readonly else { return }
-        try run("purging deleted data") {
+        try guarded("purging deleted data") {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
     }
