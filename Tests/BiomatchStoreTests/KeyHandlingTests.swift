@@ -6,7 +6,7 @@ import Testing
 struct KeyHandlingTests {
     func writeKeyFile(_ dir: URL, _ key: KeyEncryptionKey, mode: Int) throws -> String {
         let path = dir.appendingPathComponent("kek-\(mode)").path
-        FileManager.default.createFile(atPath: path, contents: Data(key.hexEncoded.utf8), attributes: [.posixPermissions: mode])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(key.hexEncoded.utf8), attributes: [.posixPermissions: mode]))
         return path
     }
 
@@ -50,7 +50,7 @@ struct KeyHandlingTests {
         #expect(message.contains("0644") && message.contains("chmod 600"))
         expectStoreError(.keyUnavailable) { try TemplateStore.open(at: f.location, keys: [.environment("BIOMATCH_NO_SUCH_VARIABLE")], actor: "t") }
         let garbage = f.directory.appendingPathComponent("garbage").path
-        FileManager.default.createFile(atPath: garbage, contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: garbage, contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600]))
         expectStoreError(.invalidKey) { try TemplateStore.open(at: f.location, keys: [.file(garbage)], actor: "t") }
         let after = try f.contentDigest()
         if kind == .sqlite {

@@ -208,7 +208,6 @@ final class PostgresBackend: StoreBackend {
             static let nullInt = Int64.min
 
             static func optional(_ v: Int64?) -> Value { v.map(Value.int) ?? .null }
-            static func optional(_ v: String?) -> Value { v.map(Value.text) ?? .null }
         }
 
         func meta(_ key: String) throws -> [UInt8]? {
@@ -275,14 +274,6 @@ final class PostgresBackend: StoreBackend {
         func references(subjectID: String) throws -> [ReferenceRow] {
             try query("SELECT \(StoreSchema.referenceColumns) FROM template_reference WHERE subject_id = $1 ORDER BY seq", [.text(subjectID)])
                 .map(Self.referenceRow)
-        }
-
-        func insertReference(_ row: ReferenceRow) throws {
-            execute("""
-                INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
-                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                """, Self.values(row))
         }
 
         func insertBatch(subjects: [SubjectRow], references: [ReferenceRow], samples: [SampleRow]) throws {
@@ -414,12 +405,6 @@ final class PostgresBackend: StoreBackend {
 
         func lastAudit() throws -> AuditRow? {
             try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1", []).first.map(Self.auditRow)
-        }
-
-        func appendAudit(_ row: AuditRow) throws {
-            execute("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                          [.int(row.seq), .int(row.time), .text(row.actor), .text(row.action), .optional(row.subjectID),
-                           .optional(row.referenceID), .text(row.outcome), .text(row.detail), .bytes(row.mac)])
         }
 
         func appendAudits(_ rows: [AuditRow]) throws {

@@ -89,7 +89,6 @@ protocol StoreSession {
     /// The stored subjects among `ids`, by id.
     func subjects(_ ids: [String]) throws -> [String: SubjectRow]
     func references(subjectID: String) throws -> [ReferenceRow]
-    func insertReference(_ row: ReferenceRow) throws
     /// Inserts new subjects and references in order (one statement each on PostgreSQL).
     func insertBatch(subjects: [SubjectRow], references: [ReferenceRow], samples: [SampleRow]) throws
     /// Replaces the row stored under `id` (the row's own id may differ: tests move rows).
@@ -116,7 +115,6 @@ protocol StoreSession {
     func counts() throws -> StoreCounts
 
     func lastAudit() throws -> AuditRow?
-    func appendAudit(_ row: AuditRow) throws
     /// Appends entries in order.
     func appendAudits(_ rows: [AuditRow]) throws
     func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]

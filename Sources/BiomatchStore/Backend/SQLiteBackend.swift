@@ -174,7 +174,7 @@ final class SQLiteBackend: StoreBackend {
                 .map(Self.referenceRow)
         }
 
-        func insertReference(_ row: ReferenceRow) throws {
+        private func insertReference(_ row: ReferenceRow) throws {
             try run("""
                 INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
                   created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
@@ -304,7 +304,7 @@ final class SQLiteBackend: StoreBackend {
             try one("SELECT \(StoreSchema.auditColumns) FROM audit_journal ORDER BY seq DESC LIMIT 1").map(Self.auditRow)
         }
 
-        func appendAudit(_ row: AuditRow) throws {
+        private func appendAudit(_ row: AuditRow) throws {
             try run("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac)])
         }
