@@ -21,6 +21,11 @@
 //   exported BiomatchStore       – the template store: AES-256-GCM envelopes under wrapped data
 //                                  keys, key rotation, HMAC-chained audit journal; SQLite
 //                                  (GRDB) and PostgreSQL backends behind one protocol.
+//   exported BiomatchFraming     – GB/T 27912 / ISO 19092-1 (X9.84) biometric objects in DER:
+//                                  headers, HMAC/ECDSA integrity, AES-256-GCM privacy.
+//   exported BiomatchEngine      – the façade a terminal links: enroll / verify / identify /
+//                                  revoke over framed objects, policy (purpose, validity,
+//                                  freshness, replay, quality, liveness by risk tier), fusion.
 //   tool     biomatch            – the command-line tool.
 //
 // No target uses unsafeFlags, so the package stays usable as a dependency.
@@ -40,6 +45,8 @@ let package = Package(
         .library(name: "BiomatchFace", targets: ["BiomatchFace"]),
         .library(name: "BiomatchFingerprint", targets: ["BiomatchFingerprint"]),
         .library(name: "BiomatchStore", targets: ["BiomatchStore"]),
+        .library(name: "BiomatchFraming", targets: ["BiomatchFraming"]),
+        .library(name: "BiomatchEngine", targets: ["BiomatchEngine"]),
         .executable(name: "biomatch", targets: ["biomatch"]),
     ],
     dependencies: [
@@ -49,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: system libraries (headers and link flags through pkg-config)
@@ -120,6 +128,29 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        .target(
+            name: "BiomatchFraming",
+            dependencies: [
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        .target(
+            name: "BiomatchEngine",
+            dependencies: [
+                "BiomatchKernels",
+                "BiomatchEvaluation",
+                "BiomatchFace",
+                "BiomatchFingerprint",
+                "BiomatchFraming",
+                "BiomatchStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // MARK: tool
         .executableTarget(
             name: "biomatch",
@@ -129,6 +160,8 @@ let package = Package(
                 "BiomatchEvaluation",
                 "BiomatchKernels",
                 "BiomatchStore",
+                "BiomatchFraming",
+                "BiomatchEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -139,6 +172,8 @@ let package = Package(
         .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchKernels"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchEngine", "BiomatchFraming", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],

@@ -237,7 +237,7 @@ extension TemplateStore {
                                              template: template, sample: sample))
             }
             let revoked = Set(chunk.filter { $0.status == ReferenceStatus.revoked.rawValue }.map(\.id))
-            let outcomes = try enroll(drafts, revoked: revoked)
+            let outcomes = try enroll(drafts, revoked: revoked).map(\.outcome)
             for (o, r) in zip(outcomes, chunk) {
                 if case .enrolled = o {
                     report.references += 1

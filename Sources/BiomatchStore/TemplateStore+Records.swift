@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension TemplateStore {
     static let maximumTemplateBytes = 1 << 20
@@ -43,11 +44,18 @@ extension TemplateStore {
     ///   subject is revoked, `wrongKey` when this handle's key was retired, or `backend`.
     @discardableResult
     public func enroll(_ drafts: [ReferenceDraft]) throws -> [EnrollmentOutcome] {
+        try enroll(drafts, revoked: []).map(\.outcome)
+    }
+
+    /// ``enroll(_:)``, also giving the audit entry of each stored reference (nil for one
+    /// that was already present), for a caller that cites it in its answer.
+    @discardableResult
+    public func enrollAudited(_ drafts: [ReferenceDraft]) throws -> [(outcome: EnrollmentOutcome, auditSequence: Int64?)] {
         try enroll(drafts, revoked: [])
     }
 
     /// `revoked`: reference ids stored revoked from the start (an import keeping a source's revocations).
-    func enroll(_ drafts: [ReferenceDraft], revoked: Set<String>) throws -> [EnrollmentOutcome] {
+    func enroll(_ drafts: [ReferenceDraft], revoked: Set<String>) throws -> [(outcome: EnrollmentOutcome, auditSequence: Int64?)] {
         for d in drafts { try Self.validate(d) }
         let kek = keys.primary
         let now = Self.now()
@@ -74,12 +82,12 @@ extension TemplateStore {
             // Two lookups for the whole batch, then writes only (pipelined on PostgreSQL).
             let existing = try session.existingReferenceIDs(rows.map(\.0.id))
             var subjects = try session.subjects(rows.map(\.0.subjectID))
-            var outcomes: [EnrollmentOutcome] = []
+            var outcomes: [(outcome: EnrollmentOutcome, auditSequence: Int64?)] = []
             var seen = Set<String>()
             var newSubjects: [SubjectRow] = [], newReferences: [ReferenceRow] = [], newSamples: [SampleRow] = []
             for (row, sample) in rows {
                 if seen.contains(row.id) || existing.contains(row.id) {
-                    outcomes.append(.alreadyPresent(referenceID: row.id))
+                    outcomes.append((.alreadyPresent(referenceID: row.id), nil))
                     continue
                 }
                 seen.insert(row.id)
@@ -95,10 +103,10 @@ extension TemplateStore {
                 }
                 newReferences.append(row)
                 if let sample { newSamples.append(sample) }
-                _ = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
-                                      outcome: row.status == ReferenceStatus.active.rawValue ? "enrolled" : "enrolled-revoked",
-                                      detail: "\(row.modality) \(row.modelID)", time: now)
-                outcomes.append(.enrolled(referenceID: row.id))
+                let seq = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
+                                            outcome: row.status == ReferenceStatus.active.rawValue ? "enrolled" : "enrolled-revoked",
+                                            detail: "\(row.modality) \(row.modelID)", time: now)
+                outcomes.append((.enrolled(referenceID: row.id), seq))
             }
             try session.insertBatch(subjects: newSubjects, references: newReferences, samples: newSamples)
             try writer.finish()
@@ -174,8 +182,10 @@ extension TemplateStore {
 
     /// Revokes a subject and every reference it has; later enrollments for it are refused.
     ///
+    /// - Returns: the audit entry's sequence number.
     /// - Throws: ``StoreError`` `notFound`, `integrity`.
-    public func revoke(subjectID: String, reason: String = "") throws {
+    @discardableResult
+    public func revoke(subjectID: String, reason: String = "") throws -> Int64 {
         try backend.write { session in
             guard let stored = try session.subject(subjectID) else { throw StoreError(.notFound, "no subject \(subjectID)") }
             var subject = try verified(stored)
@@ -188,9 +198,10 @@ extension TemplateStore {
                 count += 1
             }
             var writer = try AuditWriter(chain: audit, session: session)
-            _ = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
-                                  detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
+            let seq = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
+                                        detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
             try writer.finish()
+            return seq
         }
     }
 
@@ -232,14 +243,15 @@ extension TemplateStore {
         try backend.purgeDeleted()
     }
 
-    /// Journals a verification or identification the engine ran (no biometric data: ids,
-    /// the outcome and a short detail such as the FMR target).
+    /// Journals a verification or identification the engine ran, or an enrollment it refused
+    /// (outcome `refused…`), with no biometric data: ids, the outcome and a short detail
+    /// such as the FMR target or the refusal reason.
     ///
     /// - Returns: the entry's sequence number, for the decision to cite.
     @discardableResult
     public func recordMatch(_ action: AuditAction, subjectID: String?, referenceID: String? = nil, outcome: String, detail: String = "") throws -> Int64 {
-        guard action == .verify || action == .identify else {
-            throw StoreError(.invalidArgument, "recordMatch takes verify or identify; \(action.rawValue) is journaled by the store itself")
+        guard action == .verify || action == .identify || (action == .enroll && outcome.hasPrefix("refused")) else {
+            throw StoreError(.invalidArgument, "recordMatch takes verify, identify or a refused enroll; \(action.rawValue) is journaled by the store itself")
         }
         return try backend.write { session in
             var writer = try AuditWriter(chain: audit, session: session)
@@ -247,6 +259,23 @@ extension TemplateStore {
                                         outcome: Self.clip(outcome), detail: Self.clip(detail), time: Self.now())
             try writer.finish()
             return seq
+        }
+    }
+
+    /// Remembers a probe's transaction id until `expiry` (ms since 1970), for anti-replay
+    /// shared by every process and node on this store; expired ids are dropped as it goes.
+    ///
+    /// - Returns: false when the id is already remembered and unexpired: a replay.
+    /// - Throws: ``StoreError`` `invalidArgument` for an empty or over-long id, `backend`.
+    public func rememberTransaction(_ id: String, until expiry: Int64, now: Int64 = TemplateStore.now()) throws -> Bool {
+        guard (1...200).contains(id.utf8.count) else { throw StoreError(.invalidArgument, "a transaction id is 1–200 bytes") }
+        return try backend.write { session in
+            if !replayTableReady.load(ordering: .acquiring) {
+                try session.ensureReplayTable()
+            }
+            let fresh = try session.rememberTransaction(id, expiresAt: expiry, now: now)
+            replayTableReady.store(true, ordering: .releasing)
+            return fresh
         }
     }
 

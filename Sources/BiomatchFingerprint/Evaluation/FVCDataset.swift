@@ -44,4 +44,15 @@ public struct FVCDataset: Sendable {
         self.items = items.sorted { ($0.finger, $0.impression) < ($1.finger, $1.impression) }
         self.dpi = dpi ?? (directory.lastPathComponent.uppercased().hasPrefix("DB2") ? 569 : 500)
     }
+
+    /// A subset of a scanned set (some fingers or impressions), at the set's resolution.
+    public func subset(_ keep: (Item) -> Bool) -> FVCDataset {
+        FVCDataset(directory: directory, items: items.filter(keep), dpi: dpi)
+    }
+
+    private init(directory: URL, items: [Item], dpi: Int) {
+        self.directory = directory
+        self.items = items
+        self.dpi = dpi
+    }
 }

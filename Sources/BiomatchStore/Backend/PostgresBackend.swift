@@ -424,6 +424,17 @@ final class PostgresBackend: StoreBackend {
                 .map(Self.auditRow)
         }
 
+        func ensureReplayTable() throws {
+            _ = try query(StoreSchema.replayTable(.postgres), [])
+            _ = try query("CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)", [])
+        }
+
+        func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool {
+            execute("DELETE FROM seen_transaction WHERE expires_at < $1", [.int(now)])
+            return try !query("INSERT INTO seen_transaction (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id",
+                              [.text(id), .int(expiresAt)]).isEmpty
+        }
+
         func executeForTesting(_ sql: String) throws { _ = try query(sql, []) }
 
         func disableAuditGuardsForTesting() throws {

@@ -120,6 +120,12 @@ protocol StoreSession {
     func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]
 
     /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).
+    /// Creates the replay table if this store predates it.
+    func ensureReplayTable() throws
+    /// Drops expired transaction ids, then records `id` unless it is already held;
+    /// returns false when it was (a replay).
+    func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool
+
     func executeForTesting(_ sql: String) throws
     /// Drops the append-only guards of the audit journal: only for tests that play the attacker.
     func disableAuditGuardsForTesting() throws

@@ -318,6 +318,17 @@ final class SQLiteBackend: StoreBackend {
                 .map(Self.auditRow)
         }
 
+        func ensureReplayTable() throws {
+            try db.execute(sql: StoreSchema.replayTable(.sqlite))
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)")
+        }
+
+        func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool {
+            try run("DELETE FROM seen_transaction WHERE expires_at < ?", [now])
+            try run("INSERT INTO seen_transaction (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", [id, expiresAt])
+            return db.changesCount == 1
+        }
+
         func executeForTesting(_ sql: String) throws { try db.execute(sql: sql) }
 
         func disableAuditGuardsForTesting() throws {

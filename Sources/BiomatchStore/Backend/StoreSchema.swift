@@ -10,6 +10,12 @@ enum StoreSchema {
         var serialKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
     }
 
+    /// Transaction ids of accepted probes, kept until they expire (anti-replay across
+    /// processes and nodes). `IF NOT EXISTS`: stores made before it existed get it on first use.
+    static func replayTable(_ d: Dialect) -> String {
+        "CREATE TABLE IF NOT EXISTS seen_transaction (id TEXT PRIMARY KEY, expires_at \(d.integer) NOT NULL)"
+    }
+
     static func statements(_ d: Dialect) -> [String] {
         let int = d.integer, blob = d.blob
         var out = [
@@ -32,6 +38,8 @@ enum StoreSchema {
               nonce \(blob) NOT NULL, ciphertext \(blob) NOT NULL, tag \(blob) NOT NULL)
             """,
             "CREATE INDEX sample_key ON sample(key_id)",
+            replayTable(d),
+            "CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)",
             """
             CREATE TABLE audit_journal (seq \(int) PRIMARY KEY, time \(int) NOT NULL, actor TEXT NOT NULL,
               action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,

@@ -1,0 +1,83 @@
+/// One modality's contribution to a decision.
+public struct ModalityScore: Sendable, Hashable, Codable {
+    /// `face` or `finger`.
+    public var modality: String
+    /// ISO/IEC 19794-2 finger position for a finger (0 unknown), nil for a face.
+    public var fingerPosition: Int?
+    /// The matcher's similarity against the best reference.
+    public var score: Double
+    /// False-match evidence, −log10 FMR(score), as fused.
+    public var evidence: Double
+    /// The reference that gave the score.
+    public var referenceID: String
+}
+
+/// A candidate of an identification.
+public struct IdentificationCandidate: Sendable, Hashable, Codable {
+    /// The subject.
+    public var subjectID: String
+    /// The reference that matched.
+    public var referenceID: String
+    /// The similarity.
+    public var score: Double
+}
+
+/// The engine's answer to a verify or identify request.
+public struct Decision: Sendable, Hashable, Codable {
+    /// `match` or `no-match`.
+    public var outcome: String
+    /// Whether it is a match.
+    public var isMatch: Bool { outcome == "match" }
+    /// The operation: `verify` or `identify`.
+    public var operation: String
+    /// The claimed subject (verify) or the best candidate's subject (identify, if any).
+    public var subjectID: String?
+    /// The decision score: the similarity for a single comparison, the fused score
+    /// (−log10 of the combined FMR) for several.
+    public var score: Double
+    /// The FMR target the decision is calibrated to (`"1e-4"`).
+    public var fmrTarget: String
+    /// The threshold the score was compared with.
+    public var threshold: Double
+    /// How the score was formed: `face`, `finger`, or `fused` (Fisher's method over the
+    /// evidences of each comparison).
+    public var rule: String
+    /// The risk tier applied.
+    public var tier: String
+    /// Each comparison that went into the decision.
+    public var modalityScores: [ModalityScore]
+    /// Candidates above the threshold, best first (identify only).
+    public var candidates: [IdentificationCandidate]
+    /// The liveness score, when one was supplied.
+    public var livenessScore: Double?
+    /// The probe's transaction id (hex), when it had one.
+    public var transactionID: String?
+    /// The protection form the probe arrived in.
+    public var protection: String
+    /// Why the decision came out as it did, for an operator.
+    public var reasons: [String]
+    /// The audit journal entry that records this decision.
+    public var auditSequence: Int64
+}
+
+/// The engine's answer to an enrollment.
+public struct EnrollmentReceipt: Sendable, Hashable, Codable {
+    /// The subject enrolled.
+    public var subjectID: String
+    /// Stored references, one per object.
+    public var referenceIDs: [String]
+    /// The audit entry of each stored reference (0 where it was already present).
+    public var auditSequences: [Int64]
+    /// Quality of each object, as enrolled.
+    public var qualities: [Int]
+    /// Notes for an operator.
+    public var reasons: [String]
+}
+
+/// The engine's answer to a revocation.
+public struct RevocationReceipt: Sendable, Hashable, Codable {
+    /// The subject revoked.
+    public var subjectID: String
+    /// The audit entry.
+    public var auditSequence: Int64
+}

@@ -1,0 +1,108 @@
+import BiomatchEvaluation
+import BiomatchFace
+import BiomatchFraming
+import BiomatchKernels
+import BiomatchStore
+import Foundation
+
+extension Engine {
+    /// Identifies a framed face probe against every active face reference (open-set 1:N).
+    ///
+    /// Open-set: with *N* references the chance that some impostor clears a per-comparison
+    /// threshold is about *N* × FMR, so the engine uses the threshold of the loosest
+    /// calibrated target whose rate is at most the tier's target divided by *N*, and says in
+    /// the reasons when no calibrated target is strict enough.
+    ///
+    /// - Throws: ``EngineError``, journaled, for every refusal.
+    public func identify(_ message: [UInt8], tier tierName: String, liveness: LivenessEvidence? = nil) throws -> Decision {
+        let request: AdmittedRequest
+        let tier: RiskTier
+        let probe: FaceTemplate
+        do {
+            tier = try configuration.tier(named: tierName)
+        } catch let error as EngineError {
+            throw journalRefusal(error, operation: .identify, subjectID: nil)
+        }
+        request = try admit(message, for: .identify, subjectID: nil)
+        do {
+            try checkLiveness(liveness, tier: tier)
+            let templates = try request.objects.flatMap { try ProbeTemplate.decode($0) }
+            try checkProbeQuality(templates)
+            let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
+            guard faces.count == 1, templates.count == 1, let face = faces.first else {
+                throw EngineError(.unsupportedOperation, "identification takes exactly one face template (finger 1:N is `biomatch finger` territory for now)")
+            }
+            probe = face
+        } catch let error as EngineError {
+            throw journalRefusal(error, operation: .identify, subjectID: nil)
+        }
+        return try decideIdentification(probe, tier: tier, liveness: liveness, protection: request.protection.form, transaction: request.transaction)
+    }
+
+    func decideIdentification(_ probe: FaceTemplate, tier: RiskTier, liveness: LivenessEvidence?, protection: String,
+                              transaction: BiometricTransaction?) throws -> Decision {
+        guard let comparator = faceComparator else {
+            throw journalRefusal(EngineError(.unsupportedOperation, "this engine has no face comparator configured"), operation: .identify, subjectID: nil)
+        }
+        let index: FaceGalleryIndex
+        do {
+            index = try loadedFaceGallery(modelID: comparator.modelID, dimension: probe.dimension)
+        } catch let error as EngineError {
+            throw journalRefusal(error, operation: .identify, subjectID: nil)
+        }
+        let n = max(1, index.count)
+        let perComparison = tier.fmrTarget.rate / Double(n)
+        let calibrated = comparator.calibration.thresholds.compactMap { key, value in FMRTarget(key).map { ($0, Double(value)) } }
+            .sorted { $0.0.rate > $1.0.rate }
+        var reasons: [String] = []
+        guard let strictest = calibrated.last else {
+            throw journalRefusal(EngineError(.unsupportedOperation, "the face comparator has no calibrated threshold"), operation: .identify, subjectID: nil)
+        }
+        let chosen = calibrated.first { $0.0.rate <= perComparison * 1.000001 } ?? strictest
+        if chosen.0.rate > perComparison {
+            reasons.append("gallery of \(n): the tier's FPIR \(tier.fmrTarget.key) needs per-comparison FMR \(String(format: "%.1e", perComparison)); the strictest calibrated is \(chosen.0.key), so the expected FPIR is about \(String(format: "%.1e", chosen.0.rate * Double(n)))")
+        } else {
+            reasons.append("gallery of \(n): per-comparison threshold at FMR \(chosen.0.key) keeps the expected FPIR ≤ \(tier.fmrTarget.key)")
+        }
+        var candidates: [IdentificationCandidate] = []
+        if index.count > 0 {
+            do {
+                for hit in try index.gallery.search(probe.values, k: configuration.maximumCandidates) where Double(hit.score) >= chosen.1 {
+                    if let ref = index.references[hit.id] {
+                        candidates.append(IdentificationCandidate(subjectID: ref.subjectID, referenceID: ref.referenceID, score: Double(hit.score)))
+                    }
+                }
+            } catch {
+                throw journalRefusal(EngineError(.unsupportedOperation, "the gallery search failed: \(error)"), operation: .identify, subjectID: nil)
+            }
+        }
+        let best = candidates.first
+        let isMatch = best != nil
+        let tx = transaction?.idHex
+        let detail = "tier=\(tier.name) fpir=\(tier.fmrTarget.key) per-comparison=\(chosen.0.key) gallery=\(n) candidates=\(candidates.count)"
+            + (best.map { " best=\(Self.format($0.score))" } ?? "") + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
+        let seq = try journal(.identify, subjectID: best?.subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail)
+        return Decision(outcome: isMatch ? "match" : "no-match", operation: "identify", subjectID: best?.subjectID,
+                        score: best?.score ?? -1, fmrTarget: chosen.0.key, threshold: chosen.1, rule: "face", tier: tier.name,
+                        modalityScores: best.map { [ModalityScore(modality: "face", fingerPosition: nil, score: $0.score,
+                                                                  evidence: faceNormalizer?.evidence($0.score) ?? 0, referenceID: $0.referenceID)] } ?? [],
+                        candidates: candidates, livenessScore: liveness?.score, transactionID: tx, protection: protection,
+                        reasons: reasons, auditSequence: seq)
+    }
+
+    /// The face gallery, loaded from the store on first use and kept current by enroll and revoke.
+    func loadedFaceGallery(modelID: String, dimension: Int) throws -> FaceGalleryIndex {
+        if let faceGallery { return faceGallery }
+        var index = FaceGalleryIndex(dimension: dimension)
+        do {
+            _ = try store.loadTemplates(modality: .face, modelID: modelID, at: Self.milliseconds(clock()),
+                                        decode: { try FaceTemplate(serialized: $0.template).values }) { batch in
+                try index.add(batch.map(\.value), subjects: batch.map { ($0.info.subjectID, $0.info.id) })
+            }
+        } catch {
+            throw EngineError(.store, "the face gallery could not be loaded: \(error)")
+        }
+        faceGallery = index
+        return index
+    }
+}

@@ -1,0 +1,228 @@
+import BiomatchEvaluation
+import BiomatchFace
+import BiomatchFingerprint
+import BiomatchFraming
+import BiomatchStore
+import Foundation
+import Logging
+
+/// The one type a terminal needs: enroll, verify (1:1), identify (1:N) and revoke, taking
+/// framed X9.84 / GB/T 27912 objects (or raw images on a trusted local path) and returning
+/// decisions calibrated to each risk tier's FMR target, every one of them journaled.
+///
+/// The engine composes the other modules and adds no matching logic of its own: face
+/// comparison and thresholds come from ``FaceComparator``, finger comparison from
+/// ``FingerprintMatcher``, fusion from ``ScoreFusion``, references and the audit journal
+/// from ``TemplateStore``, framing from ``BiometricMessage``. What it adds is policy: the
+/// purpose must fit the operation, objects must be within their validity period, probes
+/// must be fresh and not replayed, quality and liveness must clear the tier's floors.
+public actor Engine {
+    /// The policy in force.
+    public let configuration: EngineConfiguration
+    let store: TemplateStore
+    let keys: FramingKeys
+    let facePipeline: FacePipeline?
+    let faceComparator: FaceComparator?
+    let fingerMatcher = FingerprintMatcher()
+    let fingerExtractor = MinutiaeExtractor()
+    let faceNormalizer: ScoreNormalizer?
+    let fingerNormalizer: ScoreNormalizer
+    let clock: @Sendable () -> Date
+    var faceGallery: FaceGalleryIndex?
+    let logger = Logger(label: "biomatch.engine")
+
+    /// Model id under which finger references are stored (an ISO/IEC 19794-2 record each).
+    public static let fingerModelID = "iso19794-2-mcc"
+    /// Version of ``fingerModelID``.
+    public static let fingerModelVersion = "1"
+
+    /// An engine over `store`.
+    ///
+    /// - Parameters:
+    ///   - keys: the MAC, encryption and signer keys objects may name.
+    ///   - facePipeline: needed for raw face images (capture and embedding).
+    ///   - faceComparator: needed for face decisions (its calibration gives the thresholds).
+    ///   - clock: the engine's time (injectable for tests).
+    /// - Throws: ``EngineError`` `unsupportedOperation` when a calibration cannot be used for fusion.
+    public init(store: TemplateStore, keys: FramingKeys, configuration: EngineConfiguration = .standard,
+                facePipeline: FacePipeline? = nil, faceComparator: FaceComparator? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.store = store
+        self.keys = keys
+        self.configuration = configuration
+        self.facePipeline = facePipeline
+        self.faceComparator = faceComparator
+        self.clock = clock
+        do {
+            faceNormalizer = try faceComparator.map { try ScoreNormalizer(calibration: $0.calibration) }
+            fingerNormalizer = try ScoreNormalizer(points: FingerprintMatcher.calibration.map {
+                ScoreNormalizer.Point(threshold: $0.threshold, rate: $0.rate)
+            })
+        } catch {
+            throw EngineError(.unsupportedOperation, "a matcher calibration cannot be used for score fusion: \(error)")
+        }
+    }
+}
+
+// MARK: - Admission: framing, protection and policy
+
+/// The operations a request can ask for.
+enum Operation: String {
+    case verify, identify, enroll
+
+    var auditAction: AuditAction {
+        switch self {
+        case .verify: return .verify
+        case .identify: return .identify
+        case .enroll: return .enroll
+        }
+    }
+
+    var purposes: Set<BiometricPurpose> {
+        switch self {
+        case .verify: return [.verify]
+        case .identify: return [.identify]
+        case .enroll: return [.enroll, .enrollVerify, .enrollIdentity]
+        }
+    }
+
+    var isProbe: Bool { self != .enroll }
+}
+
+/// A request that passed framing, protection and policy.
+struct AdmittedRequest {
+    var objects: [BiometricObject]
+    var protection: ProtectionSummary
+    var transaction: BiometricTransaction?
+}
+
+extension Engine {
+    /// Decodes, authenticates and checks a framed request; any refusal is journaled first.
+    func admit(_ bytes: [UInt8], for operation: Operation, subjectID: String?) throws -> AdmittedRequest {
+        do {
+            return try admitUnjournaled(bytes, for: operation)
+        } catch let error as EngineError {
+            throw journalRefusal(error, operation: operation, subjectID: subjectID)
+        }
+    }
+
+    /// Journals a refusal and returns the error carrying the entry's sequence.
+    func journalRefusal(_ error: EngineError, operation: Operation, subjectID: String?, detail: String = "") -> EngineError {
+        var error = error
+        do {
+            error.auditSequence = try store.recordMatch(operation.auditAction, subjectID: subjectID, outcome: "refused:\(error.code)",
+                                                        detail: detail.isEmpty ? error.message : detail)
+        } catch {
+            // The refusal stands either way; an unjournaled one is logged loudly.
+            logger.error("could not journal a refusal", metadata: ["code": "\(error)"])
+        }
+        logger.info("refused", metadata: ["operation": "\(operation.rawValue)", "code": "\(error.code)",
+                                          "audit": "\(error.auditSequence.map(String.init) ?? "none")"])
+        return error
+    }
+
+    private func admitUnjournaled(_ bytes: [UInt8], for operation: Operation) throws -> AdmittedRequest {
+        let message: BiometricMessage
+        do {
+            message = try BiometricMessage(derEncoded: bytes)
+        } catch let error as FramingError {
+            throw Self.engineError(error)
+        }
+        guard message.elements.count == 1, let element = message.elements.first else {
+            throw EngineError(.unsupportedObject, "a request carries exactly one BiometricSyntax element, not \(message.elements.count)")
+        }
+        let hasIntegrity = element.integrityBlock != nil, hasPrivacy = element.encryptionKeyName != nil
+        if operation.isProbe {
+            if configuration.probesRequireIntegrity && !hasIntegrity {
+                throw EngineError(.protectionRequired, "\(operation.rawValue) probes must be integrity-protected (MAC or signature); this one is \(element.form)")
+            }
+            if configuration.probesRequirePrivacy && !hasPrivacy {
+                throw EngineError(.protectionRequired, "\(operation.rawValue) probes must be encrypted (privacy block); this one is \(element.form)")
+            }
+        } else if configuration.enrollmentRequiresIntegrity && !hasIntegrity {
+            throw EngineError(.protectionRequired, "enrollment objects must be integrity-protected (MAC or signature); this one is \(element.form)")
+        }
+        let opened: (objects: [BiometricObject], protection: ProtectionSummary)
+        do {
+            opened = try element.open(keys: keys)
+        } catch let error as FramingError {
+            throw Self.engineError(error)
+        }
+        let now = clock()
+        var transaction: BiometricTransaction?
+        for (i, object) in opened.objects.enumerated() {
+            let header = object.header
+            guard let purpose = header.purpose else {
+                throw EngineError(.purposeMismatch, "object \(i + 1) states no purpose; \(operation.rawValue) needs \(Self.names(operation.purposes))")
+            }
+            guard operation.purposes.contains(purpose) else {
+                throw EngineError(.purposeMismatch, "object \(i + 1) was made for \(purpose) and cannot be used to \(operation.rawValue) (needs \(Self.names(operation.purposes)))")
+            }
+            if let notAfter = header.validity?.notAfter, now > notAfter.addingTimeInterval(configuration.clockSkew) {
+                throw EngineError(.expired, "object \(i + 1) expired at \(Self.iso(notAfter)); now \(Self.iso(now))")
+            }
+            if let notBefore = header.validity?.notBefore, now < notBefore.addingTimeInterval(-configuration.clockSkew) {
+                throw EngineError(.notYetValid, "object \(i + 1) is valid from \(Self.iso(notBefore)); now \(Self.iso(now))")
+            }
+            if let quality = header.quality, quality >= 0 {
+                let floor = operation.isProbe ? configuration.probeQualityFloor : configuration.enrollmentQualityFloor
+                guard quality >= floor else {
+                    throw EngineError(.qualityTooLow, "object \(i + 1) has quality \(quality), under the \(operation.rawValue) floor \(floor)")
+                }
+            }
+            if let t = header.transaction {
+                if let first = transaction, first != t {
+                    throw EngineError(.unsupportedObject, "the objects of one request carry different transactions")
+                }
+                transaction = t
+            }
+        }
+        if operation.isProbe || transaction != nil {
+            guard let transaction else {
+                throw EngineError(.transactionRequired, "\(operation.rawValue) probes must carry a transaction id and capture time (header field [7])")
+            }
+            let window = configuration.freshnessWindow, skew = configuration.clockSkew
+            if transaction.time > now.addingTimeInterval(skew) {
+                throw EngineError(.stale, "the probe's capture time \(Self.iso(transaction.time)) is ahead of the engine's clock \(Self.iso(now)) by more than \(Int(skew)) s")
+            }
+            if now.timeIntervalSince(transaction.time) > window + skew {
+                throw EngineError(.stale, "the probe was captured at \(Self.iso(transaction.time)), more than \(Int(window)) s (+\(Int(skew)) s skew) before \(Self.iso(now))")
+            }
+            // Remembered in the store (shared by every process and node on it), and only now,
+            // after authentication, so an attacker cannot burn ids.
+            let fresh: Bool
+            do {
+                fresh = try store.rememberTransaction(transaction.idHex, until: Self.milliseconds(transaction.time.addingTimeInterval(window + 2 * skew)),
+                                                      now: Self.milliseconds(now))
+            } catch {
+                throw EngineError(.store, "the replay memory could not be written, so the probe is refused: \(error)")
+            }
+            guard fresh else {
+                throw EngineError(.replayed, "transaction \(transaction.idHex) was already presented; a probe is accepted once")
+            }
+        }
+        return AdmittedRequest(objects: opened.objects, protection: opened.protection, transaction: transaction)
+    }
+
+    static func engineError(_ error: FramingError) -> EngineError {
+        switch error.code {
+        case .unknownKey: return EngineError(.unknownKey, error.message)
+        case .integrity: return EngineError(.integrityFailure, error.message)
+        case .decryption: return EngineError(.decryptionFailure, error.message)
+        case .unsupportedAlgorithm, .unsupportedProtection, .unsupportedVersion: return EngineError(.unsupportedObject, error.description)
+        default: return EngineError(.malformedObject, error.description)
+        }
+    }
+
+    static func names(_ purposes: Set<BiometricPurpose>) -> String {
+        purposes.map { "\($0)" }.sorted().joined(separator: " or ")
+    }
+
+    static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    static func format(_ value: Double) -> String { String(format: "%.4f", value) }
+}

@@ -1,0 +1,33 @@
+import BiomatchKernels
+
+/// The engine's in-memory 1:N face gallery: the kernel gallery plus the map from its
+/// numeric ids to store references. Owned by the engine actor.
+struct FaceGalleryIndex {
+    let gallery: VectorGallery
+    private(set) var references: [UInt64: (subjectID: String, referenceID: String)] = [:]
+    private var idsBySubject: [String: [UInt64]] = [:]
+    private var nextID: UInt64 = 1
+
+    init(dimension: Int) {
+        gallery = VectorGallery(dimension: dimension, mode: .float32)
+    }
+
+    var count: Int { gallery.count }
+
+    mutating func add(_ vectors: [[Float]], subjects: [(subjectID: String, referenceID: String)]) throws {
+        var ids: [UInt64] = []
+        for entry in subjects {
+            ids.append(nextID)
+            references[nextID] = entry
+            idsBySubject[entry.subjectID, default: []].append(nextID)
+            nextID += 1
+        }
+        try gallery.add(vectors, ids: ids)
+    }
+
+    mutating func remove(subjectID: String) {
+        guard let ids = idsBySubject.removeValue(forKey: subjectID) else { return }
+        gallery.remove(ids: ids)
+        for id in ids { references[id] = nil }
+    }
+}

@@ -1,0 +1,159 @@
+@testable import BiomatchEngine
+import BiomatchFace
+import BiomatchFraming
+import BiomatchStore
+import Crypto
+import Foundation
+import Testing
+
+/// Every policy check the engine enforces, on synthetic face templates (no models needed).
+@Suite struct EnginePolicyTests {
+    /// Enrolls `subject` from a framed enrollment object and returns its template.
+    private func enroll(_ f: EngineFixture, _ subject: String, seed: UInt64, validity: BiometricValidity? = nil) async throws -> FaceTemplate {
+        let template = try SyntheticFaces.template(seed: seed)
+        let message = try f.terminal.frame([.face(template, purpose: .enrollVerify, validity: validity)],
+                                           protection: .integrity(.signature(keyName: "t1/sig", key: f.terminal.signingKey)))
+        let receipt = try await f.engine.enroll(message, subjectID: subject)
+        #expect(receipt.referenceIDs.count == 1 && receipt.auditSequences[0] > 0)
+        return template
+    }
+
+    @Test func genuineMatchesImpostorDoesNotAndBothCiteTheirAuditEntries() async throws {
+        let f = try EngineFixture()
+        let alice = try await enroll(f, "alice", seed: 1)
+        _ = try await enroll(f, "bob", seed: 2)
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+        let genuine = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "low")
+        #expect(genuine.isMatch && genuine.fmrTarget == "1e-3" && genuine.rule == "face")
+        #expect(abs(genuine.threshold - 0.3484588) < 1e-6)
+        let impostor = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "bob", tier: "low")
+        #expect(!impostor.isMatch)
+        let entries = try f.store.auditEntries()
+        for decision in [genuine, impostor] {
+            let entry = entries.first { $0.sequence == decision.auditSequence }
+            #expect(entry?.action == "verify" && entry?.outcome == decision.outcome && entry?.subjectID == decision.subjectID)
+            #expect(entry?.detail.contains("tx=\(decision.transactionID ?? "?")") == true)
+        }
+        #expect(try f.store.verifyAudit().valid)
+    }
+
+    @Test func replayEnrollPurposeExpiryAndWrongMACKeyAreEachRefusedAndJournaled() async throws {
+        let f = try EngineFixture()
+        let alice = try await enroll(f, "alice", seed: 1)
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+
+        // Replay: the same bytes a second time.
+        let captured = try f.terminal.probe(probe, at: f.clock.date)
+        _ = try await f.engine.verify(captured, claimedSubject: "alice", tier: "low")
+        f.clock.advance(5)
+        let replay = await expectRefusal(.replayed) { try await f.engine.verify(captured, claimedSubject: "alice", tier: "low") }
+
+        // An enroll object sent to verify.
+        let enrollObject = try f.terminal.probe(probe, at: f.clock.date, purpose: .enroll)
+        let purpose = await expectRefusal(.purposeMismatch) { try await f.engine.verify(enrollObject, claimedSubject: "alice", tier: "low") }
+
+        // An expired object (its validity ended two minutes ago, beyond the 60 s skew).
+        let expiredObject = try f.terminal.probe(probe, at: f.clock.date, validity: BiometricValidity(notAfter: f.clock.date.addingTimeInterval(-120)))
+        let expired = await expectRefusal(.expired) { try await f.engine.verify(expiredObject, claimedSubject: "alice", tier: "low") }
+
+        // A terminal MACing with a key that is not the one the engine holds under that name.
+        let rogue = try f.terminal.frame([.face(probe, purpose: .verify, transaction: .fresh(at: f.clock.date))],
+                                         protection: .privacyAndIntegrity(try PrivacyProtection(keyName: "t1/enc", key: f.terminal.encryptionKey),
+                                                                          .mac(keyName: "t1/mac", key: SymmetricKey(size: .bits256))))
+        let wrongMAC = await expectRefusal(.integrityFailure) { try await f.engine.verify(rogue, claimedSubject: "alice", tier: "low") }
+
+        // Each has its own journal entry naming its reason.
+        let entries = try f.store.auditEntries()
+        for (error, code) in [(replay, "replayed"), (purpose, "purposeMismatch"), (expired, "expired"), (wrongMAC, "integrityFailure")] {
+            let entry = entries.first { $0.sequence == error?.auditSequence }
+            #expect(entry?.outcome == "refused:\(code)" && entry?.action == "verify", "\(code): \(String(describing: entry))")
+        }
+        #expect(Set([replay, purpose, expired, wrongMAC].compactMap { $0?.auditSequence }).count == 4)
+        #expect(try f.store.verifyAudit().valid)
+    }
+
+    @Test func freshnessProtectionAndUnknownKeys() async throws {
+        let f = try EngineFixture()
+        let alice = try await enroll(f, "alice", seed: 1)
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+        // Captured 10 minutes ago: stale. From the future beyond the skew: stale.
+        await expectRefusal(.stale) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date.addingTimeInterval(-600)), claimedSubject: "alice", tier: "low") }
+        await expectRefusal(.stale) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date.addingTimeInterval(300)), claimedSubject: "alice", tier: "low") }
+        // No transaction at all.
+        let noTx = try f.terminal.frame([.face(probe, purpose: .verify)])
+        await expectRefusal(.transactionRequired) { try await f.engine.verify(noTx, claimedSubject: "alice", tier: "low") }
+        // Unprotected, integrity-only, privacy-only.
+        let obj = BiometricObject.face(probe, purpose: .verify, transaction: .fresh(at: f.clock.date))
+        await expectRefusal(.protectionRequired) { try await f.engine.verify(try f.terminal.frame([obj], protection: Protection.none), claimedSubject: "alice", tier: "low") }
+        await expectRefusal(.protectionRequired) { try await f.engine.verify(try f.terminal.frame([obj], protection: .integrity(.mac(keyName: "t1/mac", key: f.terminal.macKey))), claimedSubject: "alice", tier: "low") }
+        await expectRefusal(.protectionRequired) { try await f.engine.verify(try f.terminal.frame([obj], protection: .privacy(try PrivacyProtection(keyName: "t1/enc", key: f.terminal.encryptionKey))), claimedSubject: "alice", tier: "low") }
+        // A key name the engine does not hold.
+        let other = try f.terminal.frame([obj], protection: .privacyAndIntegrity(try PrivacyProtection(keyName: "t9/enc", key: f.terminal.encryptionKey), .mac(keyName: "t1/mac", key: f.terminal.macKey)))
+        await expectRefusal(.unknownKey) { try await f.engine.verify(other, claimedSubject: "alice", tier: "low") }
+        // Garbage and truncated DER.
+        await expectRefusal(.malformedObject) { try await f.engine.verify([0x30, 0x05, 0x01], claimedSubject: "alice", tier: "low") }
+        let good = try f.terminal.probe(probe, at: f.clock.date)
+        await expectRefusal(.malformedObject) { try await f.engine.verify(Array(good.dropLast(3)), claimedSubject: "alice", tier: "low") }
+        #expect(try f.store.verifyAudit().valid)
+    }
+
+    @Test func livenessIsRequiredByTier() async throws {
+        let f = try EngineFixture()
+        let alice = try await enroll(f, "alice", seed: 1)
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+        await expectRefusal(.livenessRequired) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "standard") }
+        await expectRefusal(.livenessFailed) {
+            try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "high", liveness: LivenessEvidence(score: 0.6, method: "test"))
+        }
+        let decision = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", amount: 50_000,
+                                                 liveness: LivenessEvidence(score: 0.9, method: "test"))
+        #expect(decision.tier == "standard" && decision.fmrTarget == "1e-4" && decision.livenessScore == 0.9 && decision.isMatch)
+        await expectRefusal(.unknownTier) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "platinum") }
+    }
+
+    @Test func expiredRevokedAndUnknownReferencesAreRefused() async throws {
+        let f = try EngineFixture()
+        // A reference valid for one hour.
+        let alice = try await enroll(f, "alice", seed: 1, validity: BiometricValidity(notAfter: f.clock.date.addingTimeInterval(3600)))
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+        #expect(try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "low").isMatch)
+        f.clock.advance(7200)
+        await expectRefusal(.noActiveReference) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "low") }
+        _ = try await enroll(f, "bob", seed: 2)
+        let bobProbe = try SyntheticFaces.template(seed: 12, near: try SyntheticFaces.template(seed: 2).values)
+        let receipt = try await f.engine.revoke(subjectID: "bob", reason: "customer request")
+        #expect(receipt.auditSequence > 0)
+        await expectRefusal(.noActiveReference) { try await f.engine.verify(try f.terminal.probe(bobProbe, at: f.clock.date), claimedSubject: "bob", tier: "low") }
+        await expectRefusal(.unknownSubject) { try await f.engine.verify(try f.terminal.probe(bobProbe, at: f.clock.date), claimedSubject: "carol", tier: "low") }
+        // An enrollment object must be integrity-protected and have an enrollment purpose.
+        let plain = try f.terminal.frame([.face(probe, purpose: .enroll)], protection: Protection.none)
+        await expectRefusal(.protectionRequired) { try await f.engine.enroll(plain, subjectID: "dave") }
+        let wrongPurpose = try f.terminal.frame([.face(probe, purpose: .verify)], protection: .integrity(.mac(keyName: "t1/mac", key: f.terminal.macKey)))
+        await expectRefusal(.purposeMismatch) { try await f.engine.enroll(wrongPurpose, subjectID: "dave") }
+        let low = try SyntheticFaces.template(seed: 5, quality: 10)
+        let lowQuality = try f.terminal.frame([.face(low, purpose: .enroll)], protection: .integrity(.mac(keyName: "t1/mac", key: f.terminal.macKey)))
+        await expectRefusal(.qualityTooLow) { try await f.engine.enroll(lowQuality, subjectID: "dave") }
+        #expect(try f.store.verifyAudit().valid)
+    }
+
+    @Test func identificationFindsTheEnrolledSubjectAndRespectsRevocation() async throws {
+        let f = try EngineFixture()
+        var templates: [FaceTemplate] = []
+        for i in 0..<30 { templates.append(try await enroll(f, "s\(i)", seed: UInt64(100 + i))) }
+        let probe = try SyntheticFaces.template(seed: 999, near: templates[7].values)
+        let hit = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
+        #expect(hit.isMatch && hit.subjectID == "s7" && hit.candidates.count == 1)
+        #expect(hit.fmrTarget == "1e-5", "1e-3 over 30 references needs ≤ 3.3e-5 per comparison")
+        _ = try await f.engine.revoke(subjectID: "s7", reason: "test")
+        let miss = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
+        #expect(!miss.isMatch && miss.candidates.isEmpty)
+        // A late enrollment joins the loaded gallery.
+        let late = try await enroll(f, "late", seed: 5000)
+        let lateProbe = try SyntheticFaces.template(seed: 5001, near: late.values)
+        let found = try await f.engine.identify(try f.terminal.frame([.face(lateProbe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
+        #expect(found.subjectID == "late")
+        await expectRefusal(.purposeMismatch) {
+            try await f.engine.identify(try f.terminal.frame([.face(lateProbe, purpose: .verify, transaction: .fresh(at: f.clock.date))]), tier: "low")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+@testable import BiomatchFraming
+import Foundation
+import SwiftASN1
+import Testing
+
+@Suite struct BiometricHeaderTests {
+    private func roundTrip(_ header: BiometricHeader) throws -> BiometricHeader {
+        var coder = DER.Serializer()
+        try header.serialize(into: &coder, identifier: .sequence)
+        return try BiometricHeader(derEncoded: try DER.parse(coder.serializedBytes), identifier: .sequence)
+    }
+
+    @Test func everyFieldRoundTrips() throws {
+        #expect(try roundTrip(Fixtures.fullHeader) == Fixtures.fullHeader)
+        #expect(try roundTrip(BiometricHeader()) == BiometricHeader())
+        let oidOwner = BiometricHeader(format: BiometricFormat(owner: .oid([1, 3, 6, 1, 4, 1, 99999]), type: nil))
+        #expect(try roundTrip(oidOwner) == oidOwner)
+        let openEnded = BiometricHeader(validity: BiometricValidity(notAfter: Date(timeIntervalSince1970: 4_102_444_800)))
+        #expect(try roundTrip(openEnded) == openEnded)
+    }
+
+    @Test func datesAreUTCWholeSeconds() throws {
+        let date = Date(timeIntervalSince1970: 951_782_400.75)  // 2000-02-29T00:00:00.75Z
+        let time = try GeneralizedTime(wholeSeconds: date)
+        #expect(time.year == 2000 && time.month == 2 && time.day == 29 && time.hours == 0 && time.seconds == 0)
+        #expect(time.date == Date(timeIntervalSince1970: 951_782_400))
+        let early = Date(timeIntervalSince1970: -86_401)  // 1969-12-30T23:59:59Z
+        let t2 = try GeneralizedTime(wholeSeconds: early)
+        #expect(t2.year == 1969 && t2.month == 12 && t2.day == 30 && t2.hours == 23 && t2.seconds == 59)
+        #expect(t2.date == early)
+    }
+
+    @Test func versionsOtherThanZeroAreRefused() throws {
+        // SEQUENCE { [0] INTEGER 1 }
+        expectFramingError(.unsupportedVersion) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x80, 0x01, 0x01]), identifier: .sequence)
+        }
+        // version 0 written out: DER forbids encoding a DEFAULT.
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x80, 0x01, 0x00]), identifier: .sequence)
+        }
+    }
+
+    @Test func outOfRangeAndOutOfOrderFieldsAreRefused() throws {
+        // purpose 9
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x83, 0x01, 0x09]), identifier: .sequence)
+        }
+        // quality 101
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x84, 0x01, 0x65]), identifier: .sequence)
+        }
+        // purpose before dataType
+        expectFramingError(.unexpectedTag) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x06, 0x83, 0x01, 0x01, 0x82, 0x01, 0x02]), identifier: .sequence)
+        }
+        // a field twice
+        expectFramingError(.unexpectedTag) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x06, 0x83, 0x01, 0x01, 0x83, 0x01, 0x02]), identifier: .sequence)
+        }
+        // an unknown field [9]
+        expectFramingError(.unexpectedTag) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x89, 0x01, 0x01]), identifier: .sequence)
+        }
+    }
+}

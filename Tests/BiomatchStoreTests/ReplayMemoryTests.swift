@@ -1,0 +1,32 @@
+@testable import BiomatchStore
+import Foundation
+import Testing
+
+/// The anti-replay memory: a transaction id is accepted once until it expires, for every
+/// handle on the store (every process and node).
+@Suite struct ReplayMemoryTests {
+    @Test(arguments: StoreKind.available) func anIdIsAcceptedOnceUntilItExpires(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
+        let now: Int64 = 1_790_000_000_000
+        #expect(try f.store.rememberTransaction("a1b2", until: now + 120_000, now: now))
+        #expect(try !f.store.rememberTransaction("a1b2", until: now + 120_000, now: now + 1_000))
+        // A second handle on the same store sees it: the memory is the store's, not the process's.
+        let other = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "node-2")
+        defer { other.close() }
+        #expect(try !other.rememberTransaction("a1b2", until: now + 130_000, now: now + 2_000))
+        #expect(try other.rememberTransaction("c3d4", until: now + 130_000, now: now + 2_000))
+        // Once expired it is dropped, and may be recorded again.
+        #expect(try f.store.rememberTransaction("a1b2", until: now + 400_000, now: now + 200_000))
+        #expect(throws: StoreError.self) { try f.store.rememberTransaction("", until: now, now: now) }
+    }
+
+    /// A store created before the replay table existed gets it on first use.
+    @Test func aStoreWithoutTheTableGetsItOnFirstUse() throws {
+        let f = try StoreFixture(.sqlite)
+        try f.store.backend.write { try $0.executeForTesting("DROP TABLE seen_transaction") }
+        let reopened = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "t")
+        defer { reopened.close() }
+        #expect(try reopened.rememberTransaction("e5f6", until: 10, now: 0))
+        #expect(try !reopened.rememberTransaction("e5f6", until: 10, now: 1))
+    }
+}
