@@ -11,7 +11,8 @@ command -v swift >/dev/null || die "swift is not on PATH; install the Swift 6 to
 
 # libopencv-dev: the C++ bridge; libblas-dev + libopenblas0: CBLAS backed by OpenBLAS;
 # opencv-doc: sample photos (messi5.jpg); python3-venv: the model converter's environment.
-packages=(pkg-config libopencv-dev libblas-dev libopenblas0 opencv-doc python3-venv)
+# openssl: the independent DER decoder the framing tests cross-check against.
+packages=(pkg-config libopencv-dev libblas-dev libopenblas0 opencv-doc python3-venv openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

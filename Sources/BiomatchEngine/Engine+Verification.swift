@@ -54,15 +54,16 @@ extension Engine {
     func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: LivenessEvidence?,
                             protection: String, transaction: BiometricTransaction?) throws -> Decision {
         let scores: [ModalityScore]
+        let (score, threshold, rule, reasons): (Double, Double, String, [String])
         do {
             try checkLiveness(liveness, tier: tier)
             let templates = try objects.flatMap { try ProbeTemplate.decode($0) }
             try checkProbeQuality(templates)
             scores = try compare(templates, subjectID: subjectID)
+            (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget)
         } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
-        let (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget, subjectID: subjectID)
         let isMatch = score >= threshold
         let best = scores.max { $0.evidence < $1.evidence }
         let tx = transaction?.idHex
@@ -180,7 +181,7 @@ extension Engine {
 
     /// The decision score and threshold: the matcher's own calibrated threshold for a single
     /// comparison; Fisher fusion of the evidences against −log10(target) for several.
-    func decisionScore(_ scores: [ModalityScore], target: FMRTarget, subjectID: String) throws -> (Double, Double, String, [String]) {
+    func decisionScore(_ scores: [ModalityScore], target: FMRTarget) throws -> (Double, Double, String, [String]) {
         if scores.count == 1, let only = scores.first {
             if only.modality == "face", let comparator = faceComparator {
                 do {

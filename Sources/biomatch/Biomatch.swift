@@ -5,5 +5,6 @@ struct BiomatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "biomatch",
         abstract: "Biometric template matching: face and fingerprint templates, comparison and evaluation.",
-        subcommands: [FaceCommand.self, FingerCommand.self, StoreCommand.self, EvalCommand.self, BenchCommand.self])
+        subcommands: [EnrollCommand.self, VerifyCommand.self, IdentifyCommand.self, ObjectCommand.self, FaceCommand.self, FingerCommand.self,
+                      StoreCommand.self, EvalCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,178 @@
+import ArgumentParser
+import BiomatchEngine
+import BiomatchFace
+import BiomatchFingerprint
+import BiomatchFraming
+import BiomatchStore
+import Foundation
+
+/// What `verify`, `identify` and `enroll` share: the store, the framing keys, the policy.
+struct EngineOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var keys: FramingKeyOptions
+    @Flag(help: "Accept probes without a privacy block (integrity is still required).") var allowUnencryptedProbes = false
+
+    /// Opens the store and builds the engine (face models when `faces`).
+    func engine(faces: Bool) throws -> Engine {
+        let store = try self.store.open()
+        var configuration = EngineConfiguration.standard
+        configuration.probesRequirePrivacy = !allowUnencryptedProbes
+        var pipeline: FacePipeline?
+        var comparator: FaceComparator?
+        if faces {
+            let models = try loadModels()
+            pipeline = FacePipeline(models: models)
+            comparator = try reportingFaceErrors { try FaceComparator(models: models) }
+        }
+        return try reportingEngineErrors {
+            try Engine(store: store, keys: try keys.keys(), configuration: configuration, facePipeline: pipeline, faceComparator: comparator)
+        }
+    }
+}
+
+/// Runs `body`, reporting an ``EngineError`` as one line: exit 4 for integrity failures,
+/// 5 for refused requests (replay, purpose, expiry, liveness…).
+func reportingEngineErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as EngineError {
+        throw exit(for: error)
+    }
+}
+
+/// ``reportingEngineErrors(_:)`` for the engine actor's async calls.
+func reportingEngineErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as EngineError {
+        throw exit(for: error)
+    }
+}
+
+private func exit(for error: EngineError) -> ExitCode {
+    printError(error.description)
+    return ExitCode([EngineError.Code.integrityFailure, .decryptionFailure].contains(error.code) ? 4 : 5)
+}
+
+func printDecision(_ decision: Decision, json: Bool) throws {
+    if json {
+        try printStoreJSON(decision)
+        return
+    }
+    print("\(decision.operation): \(decision.outcome)" + (decision.subjectID.map { " — subject \($0)" } ?? ""))
+    print(String(format: "score %.4f, threshold %.4f at FMR %@ (%@, tier %@)", decision.score, decision.threshold, decision.fmrTarget, decision.rule, decision.tier))
+    for s in decision.modalityScores {
+        print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@)", s.modality, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID))
+    }
+    for c in decision.candidates { print(String(format: "  candidate %@: %.4f (reference %@)", c.subjectID, c.score, c.referenceID)) }
+    if let l = decision.livenessScore { print(String(format: "liveness %.3f", l)) }
+    for r in decision.reasons { print("  \(r)") }
+    print("protection \(decision.protection)" + (decision.transactionID.map { ", transaction \($0)" } ?? "") + ", audit entry \(decision.auditSequence)")
+}
+
+/// `biomatch verify`: 1:1 against a claimed subject.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a framed probe (or a raw face image, locally) against a claimed subject at a risk tier's FMR target.",
+        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, liveness), high (1e-5, liveness ≥ 0.7).")
+    @OptionGroup var options: EngineOptions
+    @Option(help: "The claimed subject id.") var subject: String
+    @Option(help: "A framed probe (DER).") var object: String?
+    @Option(help: "A raw face image (trusted local path, no framing).") var image: String?
+    @Option(help: "Risk tier name.") var tier: String?
+    @Option(help: "Payment amount in minor units (picks the tier).") var amount: Int64?
+    @Option(help: "Liveness score 0–1 from the terminal's presentation-attack detection.") var liveness: Double?
+
+    func run() async throws {
+        let engine = try options.engine(faces: true)
+        let evidence = liveness.map { LivenessEvidence(score: $0, method: "terminal") }
+        let decision: Decision = try await reportingEngineErrors {
+            switch (object, image) {
+            case (let path?, nil):
+                let bytes = try readBytes(path, "object file")
+                if let amount { return try await engine.verify(bytes, claimedSubject: subject, amount: amount, liveness: evidence) }
+                return try await engine.verify(bytes, claimedSubject: subject, tier: tier ?? "low", liveness: evidence)
+            case (nil, let path?):
+                return try await engine.verify(faceImage: try readBytes(path, "image"), claimedSubject: subject, tier: tier ?? "low", liveness: evidence)
+            default:
+                printError("give exactly one of --object and --image")
+                throw ExitCode(2)
+            }
+        }
+        try printDecision(decision, json: options.store.json)
+        if !decision.isMatch { throw ExitCode(1) }
+    }
+}
+
+/// `biomatch identify`: open-set 1:N.
+struct IdentifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identify",
+        abstract: "Identify a framed face probe against every active face reference (open-set 1:N).",
+        discussion: "Exit status: 0 a candidate above the threshold, 1 none, 5 refused, 4 integrity failure, 2 usage or store error.")
+    @OptionGroup var options: EngineOptions
+    @Option(help: "A framed identify probe (DER).") var object: String
+    @Option(help: "Risk tier name.") var tier = "low"
+    @Option(help: "Liveness score 0–1.") var liveness: Double?
+
+    func run() async throws {
+        let engine = try options.engine(faces: true)
+        let bytes = try readBytes(object, "object file")
+        let decision = try await reportingEngineErrors {
+            try await engine.identify(bytes, tier: tier, liveness: liveness.map { LivenessEvidence(score: $0, method: "terminal") })
+        }
+        try printDecision(decision, json: options.store.json)
+        if !decision.isMatch { throw ExitCode(1) }
+    }
+}
+
+/// `biomatch enroll`: one subject, from a framed enrollment object or raw images.
+struct EnrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Enroll a subject from a framed enrollment object, or from raw face or finger images (trusted local path).")
+    @OptionGroup var options: EngineOptions
+    @Option(help: "The subject id.") var subject: String
+    @Option(help: "A framed enroll object (DER).") var object: String?
+    @Option(help: "Face image. Repeatable.") var face: [String] = []
+    @Option(help: "Fingerprint image. Repeatable.") var finger: [String] = []
+    @Option(help: "Finger position code 1–10 for each --finger.") var position: [UInt8] = []
+    @Option(help: "Sensor resolution of the finger images.") var dpi = 500
+
+    func run() async throws {
+        let engine = try options.engine(faces: object != nil || !face.isEmpty)
+        var receipts: [EnrollmentReceipt] = []
+        if let object {
+            let bytes = try readBytes(object, "object file")
+            receipts.append(try await reportingEngineErrors { try await engine.enroll(bytes, subjectID: subject) })
+        }
+        for path in face {
+            let bytes = try readBytes(path, "image")
+            receipts.append(try await reportingEngineErrors { try await engine.enroll(faceImage: bytes, subjectID: subject) })
+        }
+        for (i, path) in finger.enumerated() {
+            let bytes = try readBytes(path, "image")
+            guard let fingerPosition = FingerPosition(rawValue: i < position.count ? position[i] : 0) else {
+                printError("finger position codes are 0–10")
+                throw ExitCode(2)
+            }
+            receipts.append(try await reportingEngineErrors {
+                try await engine.enroll(fingerImage: bytes, dpi: dpi, position: fingerPosition, subjectID: subject)
+            })
+        }
+        guard !receipts.isEmpty else {
+            printError("give --object, --face or --finger")
+            throw ExitCode(2)
+        }
+        if options.store.json {
+            try printStoreJSON(receipts)
+        } else {
+            for r in receipts {
+                for (id, (q, seq)) in zip(r.referenceIDs, zip(r.qualities, r.auditSequences)) {
+                    print("enrolled \(r.subjectID) reference \(id) (quality \(q), audit entry \(seq))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import ArgumentParser
+import BiomatchEngine
+import BiomatchFace
+import BiomatchFingerprint
+import BiomatchFraming
+import Crypto
+import Foundation
+
+/// `biomatch object …`: make and inspect framed biometric objects (GB/T 27912 / X9.84, DER).
+struct ObjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "object",
+        abstract: "Make, inspect and key framed biometric objects (GB/T 27912-2011 / ISO 19092-1 / ANSI X9.84, DER).",
+        subcommands: [Inspect.self, Make.self, Keygen.self])
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the decoded headers and protection of a framed object.",
+            discussion: "Without keys it shows what anyone can read (headers, key names, algorithms). With the keys the object names, it also checks the MAC or signature and decrypts, and shows each object's data format and size.")
+        @Argument(help: "The DER file.") var file: String
+        @OptionGroup var keys: FramingKeyOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let bytes = try readBytes(file, "object file")
+            let message = try reportingFramingErrors { try BiometricMessage(derEncoded: bytes) }
+            var report = ObjectReport(bytes: bytes.count, elements: message.elements.map { ElementReport($0) })
+            let held = try keys.keys()
+            let hasKeys = !held.macKeys.isEmpty || !held.encryptionKeys.isEmpty || !held.verifyingKeys.isEmpty
+            if hasKeys || message.elements.allSatisfy({ $0.form == "none" }) {
+                for (i, element) in message.elements.enumerated() {
+                    let opened = try reportingFramingErrors { try element.open(keys: held) }
+                    report.elements[i].verified = opened.protection.hasIntegrity ? "\(opened.protection.integrityAlgorithm ?? "") verified" : nil
+                    report.elements[i].objects = opened.objects.map { ObjectSummary(header: HeaderReport($0.header), dataBytes: $0.data.count) }
+                }
+            }
+            if json {
+                try printStoreJSON(report)
+            } else {
+                print("\(file): \(bytes.count) bytes, \(report.elements.count) BiometricSyntax element(s)")
+                for (i, e) in report.elements.enumerated() {
+                    print("element \(i + 1): \(e.form)")
+                    if let a = e.integrityAlgorithm { print("  integrity: \(a) under key \"\(e.integrityKeyName ?? "(unnamed)")\"" + (e.verified.map { " — \($0)" } ?? " — not checked (no key given)")) }
+                    if let k = e.encryptionKeyName { print("  privacy: aes-256-gcm under key \"\(k)\"" + (e.objects == nil ? " — not decrypted (no key given)" : " — decrypted")) }
+                    for (j, h) in e.readableHeaders.enumerated() { print("  header \(j + 1): \(h.text)") }
+                    for (j, o) in (e.objects ?? []).enumerated() { print("  object \(j + 1): \(o.dataBytes) bytes of \(o.header.format ?? "unannounced format")") }
+                }
+            }
+        }
+    }
+
+    struct Make: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Frame a face or finger template as a terminal would (extract, frame, protect).",
+            discussion: "The template is extracted from --face or --finger images (several allowed: one object each). Protection: --mac-key or --sign-key for integrity, --enc-key for privacy; both for privacy-and-integrity. Probes (verify, identify) get a fresh transaction id and capture time.")
+        @Option(help: "Face image. Repeatable.") var face: [String] = []
+        @Option(help: "Fingerprint image. Repeatable.") var finger: [String] = []
+        @Option(help: "Finger position code 1–10 for each --finger (0 unknown).") var position: [UInt8] = []
+        @Option(help: "Sensor resolution of the finger images.") var dpi = 500
+        @Option(help: "verify, identify, enroll, enroll-verify, enroll-identity.") var purpose: String
+        @Option(help: "Object validity from now, in seconds (default: none).") var validFor: Int?
+        @Option(name: .customLong("mac-key"), help: "HMAC key NAME=FILE.") var macKey: String?
+        @Option(name: .customLong("sign-key"), help: "ECDSA P-256 private key NAME=PEM-FILE.") var signKey: String?
+        @Option(name: .customLong("enc-key"), help: "AES-256 key NAME=FILE.") var encKey: String?
+        @Option(help: "Write the DER here.") var out: String
+
+        func run() throws {
+            let purposes: [String: BiometricPurpose] = ["verify": .verify, "identify": .identify, "enroll": .enroll,
+                                                        "enroll-verify": .enrollVerify, "enroll-identity": .enrollIdentity]
+            guard let purpose = purposes[purpose] else {
+                printError("--purpose must be one of \(purposes.keys.sorted().joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            guard !face.isEmpty || !finger.isEmpty else {
+                printError("give at least one --face or --finger image")
+                throw ExitCode(2)
+            }
+            let now = Date()
+            let transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
+            let validity = validFor.map { BiometricValidity(notBefore: now, notAfter: now.addingTimeInterval(TimeInterval($0))) }
+            var objects: [BiometricObject] = []
+            if !face.isEmpty {
+                let pipeline = FacePipeline(models: try loadModels())
+                for path in face {
+                    let template = try reportingFaceErrors {
+                        try (purpose.isEnrollment ? pipeline.enroll(try DecodedImage(contentsOf: URL(fileURLWithPath: path))) :
+                             pipeline.capture(in: try DecodedImage(contentsOf: URL(fileURLWithPath: path)))).template
+                    }
+                    objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction))
+                }
+            }
+            for (i, path) in finger.enumerated() {
+                let template = try reportingFingerprintErrors {
+                    try MinutiaeExtractor().extract(try FingerprintImage(contentsOf: URL(fileURLWithPath: path), dpi: dpi))
+                }
+                let code = i < position.count ? position[i] : 0
+                guard let fingerPosition = FingerPosition(rawValue: code) else {
+                    printError("finger position \(code) is not a valid code (0–10)")
+                    throw ExitCode(2)
+                }
+                objects.append(try reportingEngineErrors {
+                    try .finger(template, position: fingerPosition, purpose: purpose, validity: validity, transaction: transaction)
+                })
+            }
+            var integrity: IntegrityProtection?
+            if let macKey {
+                let (name, path) = try FramingKeyOptions.split(macKey, "--mac-key")
+                integrity = .mac(keyName: name, key: try FramingKeyOptions.sharedKey(path))
+            } else if let signKey {
+                let (name, path) = try FramingKeyOptions.split(signKey, "--sign-key")
+                integrity = .signature(keyName: name, key: try FramingKeyOptions.privateKey(path))
+            }
+            var privacy: PrivacyProtection?
+            if let encKey {
+                let (name, path) = try FramingKeyOptions.split(encKey, "--enc-key")
+                privacy = try reportingFramingErrors { try PrivacyProtection(keyName: name, key: try FramingKeyOptions.sharedKey(path)) }
+            }
+            let protection: Protection
+            switch (privacy, integrity) {
+            case (nil, nil): protection = .none
+            case (nil, let i?): protection = .integrity(i)
+            case (let p?, nil): protection = .privacy(p)
+            case (let p?, let i?): protection = .privacyAndIntegrity(p, i)
+            }
+            let bytes = try reportingFramingErrors { try BiometricMessage.seal(objects, protection: protection).derEncoded() }
+            guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+                printError("cannot write \(out)")
+                throw ExitCode(2)
+            }
+            print("\(out): \(objects.count) object(s), \(bytes.count) bytes, \(BiometricSyntax.formName(protection))" + (transaction.map { ", transaction \($0.idHex)" } ?? ""))
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a fresh framing key: a shared 256-bit key (0600) or an ECDSA P-256 key pair (PEM).")
+        @Option(help: "shared or signing.") var kind: String
+        @Option(help: "The file to write (refuses to overwrite); for signing, FILE.pub gets the public key.") var out: String
+
+        func run() throws {
+            guard !FileManager.default.fileExists(atPath: out) else {
+                printError("\(out) exists; refusing to overwrite a key")
+                throw ExitCode(2)
+            }
+            switch kind {
+            case "shared":
+                let hex = SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+                try write(out, hex + "\n", mode: 0o600)
+            case "signing":
+                let key = P256.Signing.PrivateKey()
+                try write(out, key.pemRepresentation + "\n", mode: 0o600)
+                try write(out + ".pub", key.publicKey.pemRepresentation + "\n", mode: 0o644)
+            default:
+                printError("--kind must be shared or signing")
+                throw ExitCode(2)
+            }
+            print(out)
+        }
+
+        private func write(_ path: String, _ text: String, mode: Int) throws {
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+                printError("cannot write \(path)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension BiometricSyntax {
+    static func formName(_ protection: Protection) -> String {
+        switch protection {
+        case .none: return "unprotected"
+        case .integrity: return "integrity"
+        case .privacy: return "privacy"
+        case .privacyAndIntegrity: return "privacy-and-integrity"
+        }
+    }
+}
+
+struct ObjectReport: Encodable {
+    var bytes: Int
+    var elements: [ElementReport]
+}
+
+struct ElementReport: Encodable {
+    var form: String
+    var integrityAlgorithm: String?
+    var integrityKeyName: String?
+    var encryptionKeyName: String?
+    var readableHeaders: [HeaderReport]
+    var verified: String?
+    var objects: [ObjectSummary]?
+
+    init(_ element: BiometricSyntax) {
+        form = element.form
+        switch element.integrityBlock {
+        case .mac(let name, _)?: integrityAlgorithm = "hmac-sha256"; integrityKeyName = name
+        case .signature(let name, _)?: integrityAlgorithm = "ecdsa-p256-sha256"; integrityKeyName = name
+        case nil: break
+        }
+        encryptionKeyName = element.encryptionKeyName
+        readableHeaders = element.readableHeaders.map(HeaderReport.init)
+    }
+}
+
+struct ObjectSummary: Encodable {
+    var header: HeaderReport
+    var dataBytes: Int
+}
+
+struct HeaderReport: Encodable {
+    var version: Int
+    var recordType: String?
+    var dataType: String?
+    var purpose: String?
+    var quality: Int?
+    var notBefore: String?
+    var notAfter: String?
+    var format: String?
+    var transactionID: String?
+    var transactionTime: String?
+
+    init(_ h: BiometricHeader) {
+        let iso = ISO8601DateFormatter()
+        version = h.version
+        recordType = h.recordType.map { "\($0)" }
+        dataType = h.dataType.map { "\($0)" }
+        purpose = h.purpose.map { "\($0)" }
+        quality = h.quality
+        notBefore = h.validity?.notBefore.map(iso.string)
+        notAfter = h.validity?.notAfter.map(iso.string)
+        if let f = h.format {
+            let owner: String
+            switch f.owner {
+            case .cbeff(let code): owner = String(format: "CBEFF owner 0x%04X", code)
+            case .oid(let oid): owner = "owner \(oid)"
+            }
+            let name: String
+            switch f {
+            case .biomatchFaceTemplate: name = " (Biomatch face template v1)"
+            case .isoFingerMinutiae: name = " (ISO/IEC 19794-2 finger minutiae)"
+            default: name = ""
+            }
+            format = owner + (f.type.map { String(format: " type 0x%04X", $0) } ?? "") + name
+        }
+        transactionID = h.transaction?.idHex
+        transactionTime = h.transaction.map { iso.string(from: $0.time) }
+    }
+
+    var text: String {
+        [purpose.map { "purpose \($0)" }, dataType.map { "data \($0)" }, quality.map { "quality \($0)" },
+         notBefore.map { "valid from \($0)" }, notAfter.map { "until \($0)" }, format,
+         transactionID.map { "transaction \($0)" }, transactionTime.map { "captured \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+    }
+}
