@@ -101,7 +101,11 @@ public enum BiometricSyntax: Sendable, Hashable {
     ///   MAC or signature that fails, `decryption` for a ciphertext that does not open, and
     ///   `integrity` when readable headers differ from the encrypted ones.
     public func open(keys: FramingKeys) throws -> (objects: [BiometricObject], protection: ProtectionSummary) {
-        switch self {
+        // Work on the element as it encodes, never on associated values a caller may have
+        // put together by hand: the objects returned are always the ones the MAC, signature
+        // or tag covers.
+        let canonical = try BiometricSyntax(derEncoded: try parseDER(try encodeDER("BiometricSyntax") { try serialize(into: &$0) }, "BiometricSyntax"))
+        switch canonical {
         case .objects(let objects):
             return (objects, ProtectionSummary(form: form))
         case .integrity(let objects, let block, let authenticated):

@@ -77,23 +77,27 @@ struct FaceCommand: ParsableCommand {
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Calibrate decision thresholds from the impostor scores of one or more datasets.",
-            discussion: "Each DIR holds one folder per identity; identities of different datasets are distinct people. Prints the calibration JSON that Models/manifest.json stores.")
+            discussion: "Each DIR holds one folder per identity. Impostor pairs are taken within each dataset only: a pair from two datasets (a colour web photo against a grey lab crop) is an easy impostor no terminal meets, and pooling such pairs loosens the thresholds. Prints the calibration JSON that Models/manifest.json stores.")
 
         @Option(name: .customLong("dataset"), help: "Dataset folder (repeatable).") var datasets: [String]
         @Option(help: "Name recorded as the calibration's dataset.") var label: String?
 
         func run() throws {
             let pipeline = FacePipeline(models: try loadModels())
-            var sets: [LabelledImage] = []
+            var genuine: [Float] = [], impostor: [Float] = []
+            var images = 0, templates = 0
             for dir in datasets {
-                let prefix = URL(fileURLWithPath: dir).lastPathComponent
-                sets += try LabelledImage.scan(dir).map { LabelledImage(url: $0.url, identity: prefix + "/" + $0.identity) }
+                let set = try reportingFaceErrors { try LabelledImage.scan(dir) }
+                let result = FaceEvaluation.run(images: set, pipeline: pipeline)
+                genuine += result.rates.genuine
+                impostor += result.rates.impostor
+                images += set.count
+                templates += result.templates
             }
-            let result = FaceEvaluation.run(images: sets, pipeline: pipeline)
             let name = label ?? datasets.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: "+")
             let calibration = ThresholdCalibration(
-                rates: result.rates,
-                dataset: "\(name): \(result.templates) images with a face of \(sets.count), all-pairs impostors across identities")
+                rates: VerificationErrorRates(genuine: genuine, impostor: impostor),
+                dataset: "\(name): \(templates) images with a face of \(images), all-pairs impostors within each dataset")
             try printJSON(calibration)
         }
     }

@@ -82,10 +82,12 @@ struct TerminalEndToEndTests {
                 f.clock.advance(1)
             }
             // The impostor accept rate must agree with the target: within a two-sided 99.9 %
-            // binomial interval around it (normal approximation, z = 3.29), widened by √2
-            // because the comparisons of one probe share that probe.
+            // binomial interval around it (normal approximation, z = 3.29). The calibration
+            // pools CelebA's own impostor pairs with ORL's and Yale's, so this is close to
+            // in-sample for CelebA; what it checks is that the engine applies the calibrated
+            // thresholds end to end through framing, policy and the store.
             let p = tier.fmrTarget.rate, n = Double(impostor)
-            let tolerance = 3.29 * (p * (1 - p) / n).squareRoot() * 2.0.squareRoot()
+            let tolerance = 3.29 * (p * (1 - p) / n).squareRoot()
             let fmr = Double(impostorAccepted) / n
             let fnmr = 1 - Double(genuineAccepted) / Double(genuine)
             print("terminal e2e at \(tier.fmrTarget.key): \(impostorAccepted)/\(impostor) impostor probes accepted (FMR \(fmr)), tolerance ±\(tolerance); \(genuine - genuineAccepted)/\(genuine) genuine rejected (FNMR \(fnmr))")

@@ -110,6 +110,16 @@ import Testing
         expectFramingError(.decryption) { _ = try reparsed.open(keys: Fixtures.receiverKeys) }
     }
 
+    /// A syntax element assembled by hand with objects other than the MACed ones opens to
+    /// the MACed objects, never to the substituted ones.
+    @Test func openingUsesTheAuthenticatedBytesNotHandMadeValues() throws {
+        let message = try BiometricMessage.seal(Fixtures.objects, protection: .integrity(Fixtures.mac))
+        guard case .integrity(_, let block, let authenticated) = message.elements[0] else { Issue.record("not an integrity form"); return }
+        let forged = [BiometricObject(header: BiometricHeader(purpose: .enroll), data: [1, 2, 3])]
+        let opened = try BiometricSyntax.integrity(objects: forged, block: block, authenticated: authenticated).open(keys: Fixtures.receiverKeys)
+        #expect(opened.objects == Fixtures.objects)
+    }
+
     @Test func encodersRefuseOutOfRangeFields() throws {
         let bad = BiometricObject(header: BiometricHeader(quality: 101), data: [])
         expectFramingError(.invalidArgument) { _ = try BiometricMessage.seal([bad], protection: .none) }
