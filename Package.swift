@@ -146,6 +146,7 @@ let package = Package(
                 "BiomatchFingerprint",
                 "BiomatchFraming",
                 "BiomatchStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

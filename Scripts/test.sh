@@ -45,5 +45,12 @@ if [ $# -eq 0 ]; then
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_rotation" || { echo "test: error: cannot create the rotation-drill database" >&2; exit 1; }
   "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 20000 --store-args "--store ${pg_url%/postgres}/biomatch_rotation" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL rotation drill failed" >&2; exit 1; }
+  # Batch enrollment killed with SIGKILL five times and resumed: every item exactly once,
+  # the same outcomes as an uninterrupted run (sample-image variants: runs anywhere).
+  echo "test: batch enrollment kill drill"
+  python3 "$root/Scripts/make_sample_variants.py" "$pgroot/variants" >/dev/null \
+    || { echo "test: error: could not make the sample variants" >&2; exit 1; }
+  "$root/Scripts/enroll_kill_test.sh" "$root/.build/debug/biomatch" "$pgroot/variants/manifest.csv" 2>&1 | grep -v " info biomatch" \
+    || { echo "test: error: the batch enrollment kill drill failed" >&2; exit 1; }
 fi
 swift test --skip-build "$@"

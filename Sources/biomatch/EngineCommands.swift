@@ -127,13 +127,20 @@ struct IdentifyCommand: AsyncParsableCommand {
     }
 }
 
-/// `biomatch enroll`: one subject, from a framed enrollment object or raw images.
+/// `biomatch enroll`: one subject from a framed object or raw images, or a whole batch.
 struct EnrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract: "Enroll a subject from a framed enrollment object, or from raw face or finger images (trusted local path).")
+        abstract: "Enroll a subject (a framed enrollment object, or raw face or finger images), or a batch (--manifest or --dir).",
+        discussion: """
+            Batch mode runs decode → extract → quality gate → duplicate check → seal → store on --jobs cores, shows a \
+            progress bar on a terminal (JSON lines on a pipe), stops cleanly on SIGINT after the items in flight, and is \
+            resumable: rerun the same command after any interruption and it skips what is stored and finishes the rest. \
+            Exit 130 when interrupted.
+            """)
     @OptionGroup var options: EngineOptions
-    @Option(help: "The subject id.") var subject: String
+    @OptionGroup var batch: BatchEnrollOptions
+    @Option(help: "The subject id (single-subject mode).") var subject: String?
     @Option(help: "A framed enroll object (DER).") var object: String?
     @Option(help: "Face image. Repeatable.") var face: [String] = []
     @Option(help: "Fingerprint image. Repeatable.") var finger: [String] = []
@@ -141,6 +148,14 @@ struct EnrollCommand: AsyncParsableCommand {
     @Option(help: "Sensor resolution of the finger images.") var dpi = 500
 
     func run() async throws {
+        if batch.isBatch {
+            try runBatch()
+            return
+        }
+        guard let subject else {
+            printError("give --subject (one subject) or --manifest / --dir (a batch)")
+            throw ExitCode(2)
+        }
         let engine = try options.engine(faces: object != nil || !face.isEmpty)
         var receipts: [EnrollmentReceipt] = []
         if let object {

@@ -16,9 +16,9 @@ func printError(_ message: String) {
 }
 
 /// Loads the models once, turning a missing-model error into a clear exit.
-func loadModels() throws -> FaceModels {
+func loadModels(instances: Int = 1) throws -> FaceModels {
     do {
-        return try FaceModels()
+        return try FaceModels(instances: instances)
     } catch let error as FaceError {
         printError(error.message)
         throw ExitCode(3)

@@ -21,9 +21,12 @@ public final class FaceModels: Sendable {
 
     /// Loads from a `Models/` directory holding `manifest.json` and the converted files.
     ///
+    /// - Parameter instances: copies of each network, so that this many threads can run
+    ///   forward passes at once (a batch tool passes its worker count and sets
+    ///   ``ComputeThreads/setOpenCVThreads(_:)`` to 1).
     /// - Throws: ``FaceError`` `modelMissing` (run `Scripts/fetch_models.sh`),
     ///   `modelIntegrity` (hash mismatch) or `modelLoad`.
-    public init(directory: URL) throws {
+    public init(directory: URL, instances: Int = 1) throws {
         let manifest = try ModelManifest.load(from: directory.appendingPathComponent("manifest.json"))
         guard let detectorInfo = manifest.model(role: "face-detector"),
               let recognizerInfo = manifest.model(role: "face-recognizer") else {
@@ -34,8 +37,8 @@ public final class FaceModels: Sendable {
         self.manifest = manifest
         self.detectorInfo = detectorInfo
         self.recognizerInfo = recognizerInfo
-        detector = try OpenCVNetwork(onnxPath: detectorPath, name: detectorInfo.id)
-        recognizer = try OpenCVNetwork(onnxPath: recognizerPath, name: recognizerInfo.id)
+        detector = try OpenCVNetwork(onnxPath: detectorPath, name: detectorInfo.id, instances: instances)
+        recognizer = try OpenCVNetwork(onnxPath: recognizerPath, name: recognizerInfo.id, instances: instances)
         Self.logger.debug("face models loaded and verified", metadata: [
             "detector": "\(detectorInfo.id) \(detectorInfo.version)",
             "recognizer": "\(recognizerInfo.id) \(recognizerInfo.version)",
@@ -46,8 +49,8 @@ public final class FaceModels: Sendable {
     private static let logger = Logger(label: "biomatch.face.models")
 
     /// Loads from ``locateDirectory()``.
-    public convenience init() throws {
-        try self.init(directory: Self.locateDirectory())
+    public convenience init(instances: Int = 1) throws {
+        try self.init(directory: Self.locateDirectory(), instances: instances)
     }
 
     /// Where the models are: `$BIOMATCH_MODELS_DIR`, else the first `Models/manifest.json`
