@@ -7,6 +7,7 @@ and every FVC2002 fingerprint (subject = set + finger number, position unknown).
 --plant N: the second half of the images of N CelebA identities go under a new subject id
 (planted-<identity>), to measure the duplicate check: the same person under two ids.
 Usage: Scripts/make_enroll_manifest.py OUT.csv [--data ../shared/data] [--plant 20] [--faces-only|--fingers-only]
+       [--known-identities-only]
 """
 import argparse, csv, os, sys
 
@@ -22,6 +23,8 @@ def main():
     ap.add_argument("--plant", type=int, default=0)
     ap.add_argument("--faces-only", action="store_true")
     ap.add_argument("--fingers-only", action="store_true")
+    ap.add_argument("--known-identities-only", action="store_true",
+                    help="leave out deepface images DERIVED_identities.csv does not label (couple.jpg shows a labelled person; img11_reflection.jpg mirrors img11.jpg)")
     a = ap.parse_args()
     data = os.path.abspath(a.data)
     rows = []
@@ -46,6 +49,8 @@ def main():
             for r in csv.DictReader(fh):
                 labels[r["file"]] = r["identity_cluster"]
         for f in images(deep):
+            if a.known_identities_only and f not in labels:
+                continue
             rows.append((f"deepface-{labels.get(f, 'single-' + os.path.splitext(f)[0])}", "face", 0, os.path.join(deep, f)))
     if not a.faces_only:
         fvc = os.path.join(data, "finger", "fvc2002")

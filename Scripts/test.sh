@@ -52,5 +52,17 @@ if [ $# -eq 0 ]; then
     || { echo "test: error: could not make the sample variants" >&2; exit 1; }
   "$root/Scripts/enroll_kill_test.sh" "$root/.build/debug/biomatch" "$pgroot/variants/manifest.csv" 2>&1 | grep -v " info biomatch" \
     || { echo "test: error: the batch enrollment kill drill failed" >&2; exit 1; }
+  # The report pictures: matplotlib from its pinned venv draws a small synthetic report.
+  echo "test: evaluation report pictures"
+  mkdir -p "$pgroot/report"
+  python3 - "$pgroot/report/report.json" <<'PY'
+import json, random, sys
+random.seed(7)
+json.dump({"title": "synthetic", "kind": "verification", "series": [{"label": "s",
+           "genuine": [random.gauss(0.6, 0.1) for _ in range(300)] + [None],
+           "impostor": [random.gauss(0.1, 0.1) for _ in range(3000)], "thresholds": {"1e-3": 0.4}}]}, open(sys.argv[1], "w"))
+PY
+  "$root/Scripts/plot_report.sh" "$pgroot/report" >/dev/null && [ -s "$pgroot/report/det.png" ] && [ -s "$pgroot/report/histogram.png" ] \
+    || { echo "test: error: the report pictures were not drawn" >&2; exit 1; }
 fi
 swift test --skip-build "$@"

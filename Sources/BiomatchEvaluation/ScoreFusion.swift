@@ -52,6 +52,24 @@ public struct ScoreNormalizer: Sendable, Hashable, Codable {
         try self.init(points: points, maximumEvidence: maximumEvidence)
     }
 
+    /// The score at which the FMR is `rate`: the inverse of ``evidence(_:)`` before
+    /// clamping, so beyond the strictest calibrated point it is an extrapolation along the
+    /// last segment (say so wherever it is used).
+    public func threshold(forRate rate: Double) -> Double {
+        let e = -log10(max(rate, .leastNormalMagnitude))
+        var i = 0
+        while i < points.count - 2 && e > -log10(points[i + 1].rate) { i += 1 }
+        let a = points[i], b = points[i + 1]
+        let ea = -log10(a.rate), eb = -log10(b.rate)
+        return a.threshold + (e - ea) * (b.threshold - a.threshold) / (eb - ea)
+    }
+
+    /// Whether `rate` lies within the calibrated points (no extrapolation).
+    public func isCalibrated(atRate rate: Double) -> Bool {
+        guard let loosest = points.first?.rate, let strictest = points.last?.rate else { return false }
+        return rate <= loosest * (1 + 1e-9) && rate >= strictest * (1 - 1e-9)
+    }
+
     /// −log10 FMR(score), clamped to `0…maximumEvidence`.
     public func evidence(_ score: Double) -> Double {
         guard score.isFinite else { return score > 0 ? maximumEvidence : 0 }

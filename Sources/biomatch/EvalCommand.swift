@@ -17,6 +17,7 @@ struct EvalCommand: ParsableCommand {
         @Option(help: "Dataset folder: one sub-folder per identity.") var dataset: String
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Also embed each aligned face's mirror image (more accurate, about 1.7× slower).") var flip = false
+        @Option(help: "Write report.json and the DET and score-histogram PNGs to this folder.") var report: String?
 
         func run() throws {
             let models = try loadModels()
@@ -26,7 +27,14 @@ struct EvalCommand: ParsableCommand {
             let images = try reportingFaceErrors { try LabelledImage.scan(dataset) }
             let result = FaceEvaluation.run(images: images, pipeline: pipeline)
             let comparator = try? FaceComparator(models: models)
-            let report = EvalFaceReport(result: result, dataset: dataset, model: models.recognizerInfo, comparator: comparator)
+            let figures = EvalFaceReport(result: result, dataset: dataset, model: models.recognizerInfo, comparator: comparator)
+            if let directory = report {
+                try EvaluationReport(title: "face, \(URL(fileURLWithPath: dataset).lastPathComponent)",
+                                     series: [ReportSeries(label: models.recognizerInfo.id, genuine: result.rates.genuine, impostor: result.rates.impostor,
+                                                           thresholds: comparator?.calibration.thresholds ?? [:])],
+                                     figures: figures).write(to: directory)
+            }
+            let report = figures
             if json {
                 try printJSON(report)
             } else {

@@ -13,6 +13,7 @@ extension EvalCommand {
         @Option(help: "Resolution in dpi (default: 569 for a folder named DB2…, else 500).") var dpi: Int?
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "Write every pair's score to this CSV file (file_a,file_b,genuine,score).") var scoresOut: String?
+        @Option(help: "Write report.json and the DET and score-histogram PNGs (all-pairs protocol) to this folder.") var report: String?
         @Flag(help: "Also run closed-set identification (impression 1 enrolled with distractors; the rest searched), cascade and exhaustive.") var identify = false
         @Option(help: "Distractor templates in the identification gallery (real-derived from the other sets).") var distractors = 10_000
         @Option(parsing: .upToNextOption, help: "FVC folders the distractors come from (default: the dataset's sibling DB* folders).") var distractorSets: [String] = []
@@ -38,6 +39,13 @@ extension EvalCommand {
                     csv += "\(a.url.lastPathComponent),\(b.url.lastPathComponent),\(a.finger == b.finger ? 1 : 0),\(p.score)\n"
                 }
                 try Data(csv.utf8).write(to: URL(fileURLWithPath: scoresOut))
+            }
+            if let directory = self.report {
+                let thresholds = Dictionary(uniqueKeysWithValues: FingerprintMatcher.calibration.map { ($0.label, Float($0.threshold)) })
+                try EvaluationReport(title: "finger, \(URL(fileURLWithPath: dataset).lastPathComponent) (all pairs)",
+                                     series: [ReportSeries(label: "MCC matcher", genuine: result.allPairs.genuine, impostor: result.allPairs.impostor,
+                                                           thresholds: thresholds)],
+                                     figures: report).write(to: directory)
             }
             if json {
                 try printJSON(report)

@@ -15,6 +15,7 @@ extension EvalCommand {
         @Option(help: "Folder of FVC sets.") var fingerDataset: String
         @Option(help: "Samples per virtual subject.") var samples = 8
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Write report.json and the DET (face, finger and fused overlaid) and histogram PNGs to this folder.") var report: String?
 
         func run() throws {
             let models = try loadModels()
@@ -40,7 +41,15 @@ extension EvalCommand {
                 printError(error.message)
                 throw ExitCode(2)
             }
-            let report = EvalFusionReport(result, faceDataset: faceDataset, fingerDataset: fingerDataset)
+            let figures = EvalFusionReport(result, faceDataset: faceDataset, fingerDataset: fingerDataset)
+            if let directory = report {
+                try EvaluationReport(title: "fusion, \(URL(fileURLWithPath: faceDataset).lastPathComponent) + FVC2002",
+                                     series: [ReportSeries(label: "face", genuine: result.face.genuine, impostor: result.face.impostor),
+                                              ReportSeries(label: "finger", genuine: result.finger.genuine, impostor: result.finger.impostor),
+                                              ReportSeries(label: "fused", genuine: result.fused.genuine, impostor: result.fused.impostor)],
+                                     figures: figures).write(to: directory)
+            }
+            let report = figures
             if json {
                 try printJSON(report)
             } else {

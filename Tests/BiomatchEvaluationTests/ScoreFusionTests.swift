@@ -39,6 +39,11 @@ import Testing
         #expect(n.evidence(-1) == 0)
         #expect(n.evidence(0.9) == 6)
         #expect(abs(n.evidence(0.2) - 1) < 1e-9, "extrapolated with the first segment's slope")
+        // The inverse: calibrated points, interpolation, and extrapolation past the strictest.
+        #expect(abs(n.threshold(forRate: 1e-3) - 0.4) < 1e-9)
+        #expect(abs(n.threshold(forRate: pow(10, -2.5)) - 0.35) < 1e-9)
+        #expect(abs(n.threshold(forRate: 1e-6) - 0.55) < 1e-9)
+        #expect(n.isCalibrated(atRate: 1e-3) && !n.isCalibrated(atRate: 1e-6) && !n.isCalibrated(atRate: 0.5))
         #expect(throws: EvaluationError.self) { _ = try ScoreNormalizer(points: [.init(threshold: 0.3, rate: 1e-2)]) }
         #expect(throws: EvaluationError.self) {
             _ = try ScoreNormalizer(points: [.init(threshold: 0.3, rate: 1e-3), .init(threshold: 0.4, rate: 1e-2)])

@@ -29,10 +29,12 @@ public final class BatchEnrollment: Sendable {
         public var fingerQualityFloor = 20
         /// Resolution of finger images.
         public var fingerDPI = 500
-        /// Per-comparison FMR target of the face duplicate check.
-        public var faceDuplicateTarget: FMRTarget = .oneInHundredThousand
-        /// Per-comparison FMR target of the finger duplicate check.
-        public var fingerDuplicateTarget: FMRTarget = .oneInTenThousand
+        /// The duplicate check's false-positive identification rate per new reference: the
+        /// chance that someone is flagged as a duplicate of another subject when they are not.
+        /// The per-comparison FMR is this divided by the gallery size (references at the
+        /// start plus the input's items), and the threshold is read off the matcher's
+        /// calibration, extrapolated along its strictest segment when that rate is beyond it.
+        public var duplicateFPIR = 1e-4
         /// Items per chunk (one transaction each); nil: 16 per worker.
         public var chunkSize: Int?
         /// How long new references stay valid, in seconds (nil: open).
@@ -114,9 +116,19 @@ public final class BatchEnrollment: Sendable {
                 pending.append(i)
             }
         }
-        let faceThreshold = try faceComparator.map { Double(try $0.threshold(for: options.faceDuplicateTarget)) }
-        let fingerThreshold = FingerprintMatcher.calibration.first { $0.label == options.fingerDuplicateTarget.key }?.threshold
-            ?? FingerprintMatcher.calibration.map(\.threshold).max() ?? 1
+        // The gallery the check searches: what the store held before this input, plus the
+        // input. The same for an uninterrupted run and any resumed one.
+        let gallerySize = max(1, stored.count - alreadyEnrolled + items.count)
+        let perComparison = options.duplicateFPIR / Double(gallerySize)
+        let thresholds: DuplicateThresholds
+        do {
+            thresholds = try DuplicateThresholds(perComparisonRate: perComparison, faceComparator: faceComparator, gallerySize: gallerySize,
+                                                 fpir: options.duplicateFPIR)
+        } catch {
+            throw EngineError(.unsupportedOperation, "the duplicate thresholds cannot be derived: \(error)")
+        }
+        let faceThreshold: Double? = thresholds.face
+        let fingerThreshold = thresholds.finger
         let chunk = max(1, options.chunkSize ?? 16 * max(1, options.jobs))
         var processed = 0
         var interrupted = false
@@ -170,7 +182,8 @@ public final class BatchEnrollment: Sendable {
                     record.duplicateCandidates = candidates
                     if !candidates.isEmpty {
                         record.outcome = options.holdDuplicates ? .heldDuplicateSuspect : .enrolledDuplicateSuspect
-                        record.reasons.append("matches \(candidates.count) reference(s) of other subjects above the FMR \(item.modality == .face ? options.faceDuplicateTarget.key : options.fingerDuplicateTarget.key) threshold")
+                        record.reasons.append(String(format: "matches %d reference(s) of other subjects at or above %.4f (per-comparison FMR %.1e)",
+                                                     candidates.count, item.modality == .face ? faceThreshold ?? 0 : fingerThreshold, perComparison))
                     }
                     if record.outcome.isStored, let draft = draft(item, result, id: id, now: now) {
                         drafts.append(draft)
@@ -211,7 +224,8 @@ public final class BatchEnrollment: Sendable {
         let summary = EnrollmentSummary(items: items.count, outcomes: counts, fte: done.isEmpty ? 0 : Double(failures) / Double(done.count),
                                         alreadyEnrolled: alreadyEnrolled, processedThisRun: processed, seconds: seconds,
                                         itemsPerSecond: seconds > 0 ? Double(processed) / seconds : 0, jobs: options.jobs,
-                                        interrupted: interrupted, remaining: items.count - done.count)
+                                        interrupted: interrupted, remaining: items.count - done.count,
+                                        duplicateCheck: thresholds.description)
         return (done, summary)
     }
 
@@ -357,5 +371,26 @@ private struct Galleries {
         if let finger {
             fingers.append((matcher.prepare(finger), position, subjectID, referenceID))
         }
+    }
+}
+
+/// The duplicate check's thresholds for one run.
+private struct DuplicateThresholds {
+    var face: Double?
+    var finger: Double
+    var description: String
+
+    init(perComparisonRate rate: Double, faceComparator: FaceComparator?, gallerySize: Int, fpir: Double) throws {
+        let fingerNormalizer = try ScoreNormalizer(points: FingerprintMatcher.calibration.map { .init(threshold: $0.threshold, rate: $0.rate) })
+        finger = fingerNormalizer.threshold(forRate: rate)
+        var parts = [String(format: "FPIR %.0e over a gallery of %d: per-comparison FMR %.1e", fpir, gallerySize, rate)]
+        if let faceComparator {
+            let faceNormalizer = try ScoreNormalizer(calibration: faceComparator.calibration)
+            let t = faceNormalizer.threshold(forRate: rate)
+            face = t
+            parts.append(String(format: "face threshold %.4f%@", t, faceNormalizer.isCalibrated(atRate: rate) ? "" : " (extrapolated beyond the calibrated 1e-5)"))
+        }
+        parts.append(String(format: "finger threshold %.4f%@", finger, fingerNormalizer.isCalibrated(atRate: rate) ? "" : " (extrapolated beyond the calibrated 1e-4)"))
+        description = parts.joined(separator: "; ")
     }
 }

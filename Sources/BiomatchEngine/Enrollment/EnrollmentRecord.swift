@@ -86,4 +86,6 @@ public struct EnrollmentSummary: Sendable, Hashable, Codable {
     public var interrupted: Bool
     /// Items not yet processed when it stopped.
     public var remaining: Int
+    /// The duplicate check's rule and thresholds for this run.
+    public var duplicateCheck: String
 }
