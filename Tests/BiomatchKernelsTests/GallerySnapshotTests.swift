@@ -23,7 +23,11 @@ import Testing
         let loaded = try VectorGallery(snapshotAt: url)
         #expect(loaded.count == 2998 && loaded.mode == mode && loaded.dimension == 128)
         for q in vectors(10, 128, seed: 9) {
-            #expect(try loaded.search(q, k: 10) == gallery.search(q, k: 10))
+            // Same candidates; scores equal up to summation order, since ScanKernelTests may
+            // lower the process-wide SIMD level between the two searches.
+            let (a, b) = (try loaded.search(q, k: 10), try gallery.search(q, k: 10))
+            #expect(a.map(\.id) == b.map(\.id))
+            #expect(zip(a, b).allSatisfy { abs($0.score - $1.score) <= 1e-4 })
         }
         // A mapped gallery still takes adds and removes.
         try loaded.add([data[0]], ids: [100])
