@@ -21,6 +21,8 @@
 //   exported BiomatchStore       – the template store: AES-256-GCM envelopes under wrapped data
 //                                  keys, key rotation, HMAC-chained audit journal; SQLite
 //                                  (GRDB) and PostgreSQL backends behind one protocol.
+//   exported BiomatchLiveness    – presentation attack detection (in progress): active challenge
+//                                  (prompt order, nose parallax), depth-relief check.
 //   exported BiomatchFraming     – GB/T 27912 / ISO 19092-1 (X9.84) biometric objects in DER:
 //                                  headers, HMAC/ECDSA integrity, AES-256-GCM privacy.
 //   exported BiomatchEngine      – the façade a terminal links: enroll / verify / identify /
@@ -46,6 +48,7 @@ let package = Package(
         .library(name: "BiomatchFingerprint", targets: ["BiomatchFingerprint"]),
         .library(name: "BiomatchStore", targets: ["BiomatchStore"]),
         .library(name: "BiomatchFraming", targets: ["BiomatchFraming"]),
+        .library(name: "BiomatchLiveness", targets: ["BiomatchLiveness"]),
         .library(name: "BiomatchEngine", targets: ["BiomatchEngine"]),
         .executable(name: "biomatch", targets: ["biomatch"]),
     ],
@@ -129,6 +132,11 @@ let package = Package(
         ),
 
         .target(
+            name: "BiomatchLiveness",
+            swiftSettings: strictSwift
+        ),
+
+        .target(
             name: "BiomatchFraming",
             dependencies: [
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -175,6 +183,7 @@ let package = Package(
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchEngine", "BiomatchFraming", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchLiveness"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],
