@@ -43,7 +43,7 @@ public struct ActiveChallenge: Sendable, Hashable, Codable {
         /// Growth of the eye distance that counts as moving closer.
         public var closer = 1.18
         /// Least nose parallax (over the eye distance) of a three-dimensional head.
-        public var parallax = 0.06
+        public var parallax = 0.08
         /// Defaults.
         public init() {}
     }
