@@ -15,36 +15,13 @@ bm="$root/.build/release/biomatch"
 samples="$root/Models/samples"
 work="$root/.work/demo"; rm -rf "$work"; mkdir -p "$work"
 
-# A second photo of the astronaut: mirrored and rescaled with the same tool chain.
-python3 - "$samples/astronaut.png" "$work/astronaut-small.ppm" <<'PY'
-import sys, zlib, struct
-# Decode the PNG with the standard library only (8-bit RGB/RGBA, no interlace), then
-# write a half-size, mirrored binary PPM: a genuinely different image of the same face.
-data = open(sys.argv[1], "rb").read()
-pos, chunks = 8, {}
-idat = b""
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
-    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-    elif kind == b"IDAT": idat += body
-ch = {2: 3, 6: 4}[ctype]; raw = zlib.decompress(idat); stride = w * ch
-rows, prev = [], bytearray(stride)
-for y in range(h):
-    f = raw[y * (stride + 1)]; line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - ch] if i >= ch else 0; b = prev[i]; c = prev[i - ch] if i >= ch else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + b) & 255
-        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    rows.append(line); prev = line
-out = bytearray()
-for y in range(0, h, 2):
-    for x in range(w - 1, -1, -2):
-        out += rows[y][x * ch:x * ch + 3]
-open(sys.argv[2], "wb").write(b"P6 %d %d 255\n" % (w // 2, h // 2) + bytes(out))
+# A second photo of the astronaut: mirrored and at half size (standard library only).
+python3 - "$root/Scripts" "$samples/astronaut.png" "$work/astronaut-small.ppm" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import make_sample_variants as v
+w, h, ch, rows = v.read_png(sys.argv[2])
+v.variant(w, h, ch, rows, 3, 36, sys.argv[3])  # variant 36: no crop, every second pixel, mirrored
 PY
 head -c 20000 "$samples/messi5.jpg" > "$work/truncated.jpg"
 

@@ -81,4 +81,5 @@ def main():
             fh.write(f"{r[0]},{r[1]},{r[2]},{os.path.basename(r[3])}\n")
     print(manifest)
 
-main()
+if __name__ == "__main__":
+    main()
