@@ -93,12 +93,9 @@ extension Engine {
     /// The face gallery, loaded from the store on first use and kept current by enroll and revoke.
     func loadedFaceGallery(modelID: String, dimension: Int) throws -> FaceGalleryIndex {
         if let faceGallery { return faceGallery }
-        var index = FaceGalleryIndex(dimension: dimension)
+        let index: FaceGalleryIndex
         do {
-            _ = try store.loadTemplates(modality: .face, modelID: modelID, at: Self.milliseconds(clock()),
-                                        decode: { try FaceTemplate(serialized: $0.template).values }) { batch in
-                try index.add(batch.map(\.value), subjects: batch.map { ($0.info.subjectID, $0.info.id) })
-            }
+            index = try FaceGalleryIndex.load(from: store, modelID: modelID, at: Self.milliseconds(clock())) ?? FaceGalleryIndex(dimension: dimension)
         } catch {
             throw EngineError(.store, "the face gallery could not be loaded: \(error)")
         }

@@ -1,4 +1,6 @@
+import BiomatchFace
 import BiomatchKernels
+import BiomatchStore
 
 /// The engine's in-memory 1:N face gallery: the kernel gallery plus the map from its
 /// numeric ids to store references. Owned by the engine actor.
@@ -13,6 +15,18 @@ struct FaceGalleryIndex {
     }
 
     var count: Int { gallery.count }
+
+    /// Every active, valid face reference of `modelID` in `store` at `time`; nil when there
+    /// is none (the dimension is then unknown). Callers map store errors to their own.
+    static func load(from store: TemplateStore, modelID: String, at time: Int64) throws -> FaceGalleryIndex? {
+        var index: FaceGalleryIndex?
+        _ = try store.loadTemplates(modality: .face, modelID: modelID, at: time,
+                                    decode: { try FaceTemplate(serialized: $0.template).values }) { batch in
+            if index == nil, let first = batch.first { index = FaceGalleryIndex(dimension: first.value.count) }
+            try index?.add(batch.map(\.value), subjects: batch.map { ($0.info.subjectID, $0.info.id) })
+        }
+        return index
+    }
 
     mutating func add(_ vectors: [[Float]], subjects: [(subjectID: String, referenceID: String)]) throws {
         var ids: [UInt64] = []

@@ -294,8 +294,8 @@ public final class BatchEnrollment: Sendable {
     }
 
     private func draft(_ item: EnrollmentItem, _ result: Extracted, id: String, now: Date) -> ReferenceDraft? {
-        let ms = { (d: Date) in Int64((d.timeIntervalSince1970 * 1000).rounded()) }
-        let validity = ValidityPeriod(notBefore: ms(now), notAfter: options.referenceValidity.map { ms(now.addingTimeInterval($0)) })
+        let validity = ValidityPeriod(notBefore: Engine.milliseconds(now),
+                                      notAfter: options.referenceValidity.map { Engine.milliseconds(now.addingTimeInterval($0)) })
         if let face = result.face {
             return ReferenceDraft(referenceID: id, subjectID: item.subjectID, modality: .face, modelID: face.modelID,
                                   modelVersion: face.modelVersion, quality: face.quality, validity: validity, template: face.serialized())
@@ -318,15 +318,9 @@ private struct Galleries {
 
     init(store: TemplateStore, comparator: FaceComparator?, matcher: FingerprintMatcher) throws {
         do {
-            var index: FaceGalleryIndex?
             if let comparator {
-                _ = try store.loadTemplates(modality: .face, modelID: comparator.modelID,
-                                            decode: { try FaceTemplate(serialized: $0.template).values }) { batch in
-                    if index == nil, let first = batch.first { index = FaceGalleryIndex(dimension: first.value.count) }
-                    try index?.add(batch.map(\.value), subjects: batch.map { ($0.info.subjectID, $0.info.id) })
-                }
+                faces = try FaceGalleryIndex.load(from: store, modelID: comparator.modelID, at: TemplateStore.now())
             }
-            faces = index
             var fingers: [(PreparedFingerprint, Int, String, String)] = []
             _ = try store.loadTemplates(modality: .finger, decode: { stored -> FingerprintTemplate in
                 try FingerprintTemplate(record: try FingerMinutiaeRecord(bytes: stored.template))
