@@ -21,8 +21,9 @@
 //   exported BiomatchStore       – the template store: AES-256-GCM envelopes under wrapped data
 //                                  keys, key rotation, HMAC-chained audit journal; SQLite
 //                                  (GRDB) and PostgreSQL backends behind one protocol.
-//   exported BiomatchLiveness    – presentation attack detection (in progress): active challenge
-//                                  (prompt order, nose parallax), depth-relief check.
+//   exported BiomatchLiveness    – presentation attack detection: passive colour texture, active
+//                                  challenge, depth relief, infrared, fingerprint texture; one
+//                                  fused LivenessResult at a target APCER; ISO/IEC 30107-3 rates.
 //   exported BiomatchFraming     – GB/T 27912 / ISO 19092-1 (X9.84) biometric objects in DER:
 //                                  headers, HMAC/ECDSA integrity, AES-256-GCM privacy.
 //   exported BiomatchEngine      – the façade a terminal links: enroll / verify / identify /
@@ -153,6 +154,7 @@ let package = Package(
                 "BiomatchFace",
                 "BiomatchFingerprint",
                 "BiomatchFraming",
+                "BiomatchLiveness",
                 "BiomatchStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,7 +185,7 @@ let package = Package(
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchEngine", "BiomatchFraming", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),

@@ -60,6 +60,23 @@ echo "== identify a signed probe against every face in the store (open-set 1:N)"
   --sign-key "t1/sig=$keys/t1-sig.pem" --enc-key "t1/enc=$keys/t1-enc" --out "$work/identify.der" >/dev/null 2>&1
 "$bm" identify "${eng[@]}" --object "$work/identify.der" --tier low 2>/dev/null
 echo
+echo "== liveness: passive face PAD on the terminal's frame (colour texture, model trained on NUAA subjects 1-6)"
+"$bm" liveness "$work/astronaut-small.ppm" --json > "$work/liveness.json" 2>/dev/null
+"$bm" liveness "$work/astronaut-small.ppm" 2>/dev/null
+echo
+echo "== a 500.00 payment (tier standard: FMR 1e-4, passive PAD at APCER 5 % required) with that liveness result"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
+  --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment.der" >/dev/null 2>&1
+"$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment.der" --amount 50000 --liveness "$work/liveness.json" 2>/dev/null
+echo
+echo "== the same kind of payment without a liveness result is refused (exit 5)"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
+  --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment2.der" >/dev/null 2>&1
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment2.der" --amount 50000 2>&1 | grep -v " info "; then :; fi
+echo
+echo "== fingerprint PAD on the sample finger (ridge texture; a demonstration model from 9 LivDet images)"
+"$bm" liveness --finger "$samples/finger/p1_2.png" 2>/dev/null || echo "   (exit $?: this live finger comes from another sensor; a model from 9 images of one sensor does not transfer)"
+echo
 echo "== every decision and refusal is in the HMAC-chained audit journal"
 "$bm" store audit verify --store "$store" --key-file "$keys/kek" 2>/dev/null
 

@@ -1,3 +1,5 @@
+import BiomatchLiveness
+
 /// One modality's contribution to a decision.
 public struct ModalityScore: Sendable, Hashable, Codable {
     /// `face` or `finger`.
@@ -48,8 +50,9 @@ public struct Decision: Sendable, Hashable, Codable {
     public var modalityScores: [ModalityScore]
     /// Candidates above the threshold, best first (identify only).
     public var candidates: [IdentificationCandidate]
-    /// The liveness score, when one was supplied.
-    public var livenessScore: Double?
+    /// The engine's liveness decision (at the tier's APCER target, from the checks' scores),
+    /// when a liveness result accompanied the probe.
+    public var liveness: LivenessResult?
     /// The probe's transaction id (hex), when it had one.
     public var transactionID: String?
     /// The protection form the probe arrived in.

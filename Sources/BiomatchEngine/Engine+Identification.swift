@@ -2,6 +2,7 @@ import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
 import BiomatchKernels
+import BiomatchLiveness
 import BiomatchStore
 import Foundation
 
@@ -14,7 +15,7 @@ extension Engine {
     /// the reasons when no calibrated target is strict enough.
     ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    public func identify(_ message: [UInt8], tier tierName: String, liveness: LivenessEvidence? = nil) throws -> Decision {
+    public func identify(_ message: [UInt8], tier tierName: String, liveness: LivenessResult? = nil) throws -> Decision {
         let request: AdmittedRequest
         let tier: RiskTier
         let probe: FaceTemplate
@@ -24,9 +25,10 @@ extension Engine {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
         }
         request = try admit(message, for: .identify, subjectID: nil)
+        let livenessDecision: LivenessResult?
         do {
-            try checkLiveness(liveness, tier: tier)
             let templates = try request.objects.flatMap { try ProbeTemplate.decode($0) }
+            livenessDecision = try checkLiveness(liveness, tier: tier, modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
             guard faces.count == 1, templates.count == 1, let face = faces.first else {
@@ -36,10 +38,10 @@ extension Engine {
         } catch let error as EngineError {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
         }
-        return try decideIdentification(probe, tier: tier, liveness: liveness, protection: request.protection.form, transaction: request.transaction)
+        return try decideIdentification(probe, tier: tier, liveness: livenessDecision, protection: request.protection.form, transaction: request.transaction)
     }
 
-    func decideIdentification(_ probe: FaceTemplate, tier: RiskTier, liveness: LivenessEvidence?, protection: String,
+    func decideIdentification(_ probe: FaceTemplate, tier: RiskTier, liveness: LivenessResult?, protection: String,
                               transaction: BiometricTransaction?) throws -> Decision {
         guard let comparator = faceComparator else {
             throw journalRefusal(EngineError(.unsupportedOperation, "this engine has no face comparator configured"), operation: .identify, subjectID: nil)
@@ -86,7 +88,7 @@ extension Engine {
                         score: best?.score ?? -1, fmrTarget: chosen.0.key, threshold: chosen.1, rule: "face", tier: tier.name,
                         modalityScores: best.map { [ModalityScore(modality: "face", fingerPosition: nil, score: $0.score,
                                                                   evidence: faceNormalizer?.evidence($0.score) ?? 0, referenceID: $0.referenceID)] } ?? [],
-                        candidates: candidates, livenessScore: liveness?.score, transactionID: tx, protection: protection,
+                        candidates: candidates, liveness: liveness, transactionID: tx, protection: protection,
                         reasons: reasons, auditSequence: seq)
     }
 

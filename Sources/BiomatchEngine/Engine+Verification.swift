@@ -2,6 +2,7 @@ import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
+import BiomatchLiveness
 import BiomatchStore
 import Foundation
 import Logging
@@ -12,12 +13,15 @@ extension Engine {
     ///
     /// The probe must be a `verify` object, integrity-protected and encrypted (unless the
     /// configuration relaxes that), within its validity period, fresh, never seen before,
-    /// above the probe quality floor, and accompanied by `liveness` when the tier requires it.
+    /// above the probe quality floor, and accompanied by a `liveness` result holding the
+    /// checks the tier requires. The engine decides that result again from its checks' scores
+    /// at the tier's APCER target with its own calibration; the terminal's decision is not taken
+    /// on trust.
     ///
     /// - Returns: a ``Decision`` citing its audit entry.
     /// - Throws: ``EngineError``, journaled, for every refusal (see ``EngineError/Code``).
     public func verify(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String,
-                       liveness: LivenessEvidence? = nil) throws -> Decision {
+                       liveness: LivenessResult? = nil) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
@@ -29,7 +33,7 @@ extension Engine {
 
     /// Verifies a payment: the tier is the one `amount` (minor units) falls in.
     public func verify(_ message: [UInt8], claimedSubject subjectID: String, amount: Int64,
-                       liveness: LivenessEvidence? = nil) throws -> Decision {
+                       liveness: LivenessResult? = nil) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(forAmount: amount) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
@@ -38,12 +42,22 @@ extension Engine {
     }
 
     /// Verifies a raw face image on a trusted local path (no framing: an operator console,
-    /// a test). Capture quality, liveness and calibration apply as for framed probes.
+    /// a test). Capture quality, liveness and calibration apply as for framed probes; without
+    /// a `liveness` result, the engine's ``LivenessAssessor`` (if it has one) scores the image.
     public func verify(faceImage bytes: [UInt8], claimedSubject subjectID: String, tier tierName: String,
-                       liveness: LivenessEvidence? = nil) throws -> Decision {
+                       liveness: LivenessResult? = nil) throws -> Decision {
         do {
             let tier = try configuration.tier(named: tierName)
             let template = try captureFace(bytes)
+            var liveness = liveness
+            if liveness == nil, let assessor = livenessAssessor {
+                do {
+                    let scores = try assessor.faceScores(try DecodedImage(bytes: bytes, name: "probe"))
+                    liveness = assessor.decide(scores, targetAPCER: tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER)
+                } catch {
+                    throw EngineError(.captureFailed, "the probe's liveness could not be scored: \(error)")
+                }
+            }
             let object = BiometricObject.face(template, purpose: .verify)
             return try decideVerification([object], subjectID: subjectID, tier: tier, liveness: liveness, protection: "raw-local", transaction: nil)
         } catch let error as EngineError where error.auditSequence == nil {
@@ -51,13 +65,14 @@ extension Engine {
         }
     }
 
-    func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: LivenessEvidence?,
+    func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: LivenessResult?,
                             protection: String, transaction: BiometricTransaction?) throws -> Decision {
         let scores: [ModalityScore]
         let (score, threshold, rule, reasons): (Double, Double, String, [String])
+        let livenessDecision: LivenessResult?
         do {
-            try checkLiveness(liveness, tier: tier)
             let templates = try objects.flatMap { try ProbeTemplate.decode($0) }
+            livenessDecision = try checkLiveness(liveness, tier: tier, modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             scores = try compare(templates, subjectID: subjectID)
             (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget)
@@ -68,12 +83,12 @@ extension Engine {
         let best = scores.max { $0.evidence < $1.evidence }
         let tx = transaction?.idHex
         let detail = "tier=\(tier.name) fmr=\(tier.fmrTarget.key) rule=\(rule) score=\(Self.format(score)) threshold=\(Self.format(threshold))"
-            + (liveness.map { " liveness=\(Self.format($0.score))" } ?? "") + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
+            + (livenessDecision.map { " liveness=\(Self.format($0.fusedScore))@apcer\($0.targetAPCER)" } ?? "") + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
         let seq = try journal(.verify, subjectID: subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail)
         logger.info("verified", metadata: ["outcome": "\(isMatch ? "match" : "no-match")", "tier": "\(tier.name)", "audit": "\(seq)"])
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "verify", subjectID: subjectID, score: score,
                         fmrTarget: tier.fmrTarget.key, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
-                        candidates: [], livenessScore: liveness?.score, transactionID: tx, protection: protection,
+                        candidates: [], liveness: livenessDecision, transactionID: tx, protection: protection,
                         reasons: reasons + [isMatch ? "score \(Self.format(score)) ≥ threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"
                                                     : "score \(Self.format(score)) < threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"],
                         auditSequence: seq)
@@ -88,14 +103,28 @@ extension Engine {
         }
     }
 
-    func checkLiveness(_ liveness: LivenessEvidence?, tier: RiskTier) throws {
-        guard tier.requiresLiveness else { return }
+    /// Decides the liveness result again at the tier's APCER target; refuses when a required
+    /// check (for the probe's modalities) did not run or any check failed.
+    func checkLiveness(_ liveness: LivenessResult?, tier: RiskTier, modalities: Set<String>) throws -> LivenessResult? {
+        let required = (tier.liveness?.checks ?? []).filter { modalities.contains($0.modality) }
         guard let liveness else {
-            throw EngineError(.livenessRequired, "risk tier \(tier.name) requires a liveness check; none accompanied the probe")
+            guard required.isEmpty else {
+                throw EngineError(.livenessRequired, "risk tier \(tier.name) requires liveness checks (\(required.sorted().map(\.rawValue).joined(separator: ", "))); none accompanied the probe")
+            }
+            return nil
         }
-        guard liveness.score.isFinite, liveness.score >= tier.livenessThreshold else {
-            throw EngineError(.livenessFailed, "liveness score \(Self.format(liveness.score)) (\(liveness.method)) is under tier \(tier.name)'s threshold \(Self.format(tier.livenessThreshold))")
+        let target = tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER
+        let decided = configuration.livenessCalibration.decide(
+            liveness.checks.map { LivenessScore(check: $0.check, score: $0.score, detail: $0.detail) }, targetAPCER: target)
+        let missing = required.subtracting(decided.checksRun)
+        guard missing.isEmpty else {
+            throw EngineError(.livenessRequired, "risk tier \(tier.name) requires \(missing.sorted().map(\.rawValue).joined(separator: ", ")), which did not run")
         }
+        guard decided.isBonaFide else {
+            let failed = decided.checks.filter { !$0.passed }.map { "\($0.check.rawValue) \(Self.format($0.score)) < \(Self.format($0.threshold))" }
+            throw EngineError(.livenessFailed, "presentation attack suspected at APCER \(target) (tier \(tier.name)): " + (failed.isEmpty ? decided.reasons.joined(separator: "; ") : failed.joined(separator: ", ")))
+        }
+        return decided
     }
 
     func checkProbeQuality(_ templates: [ProbeTemplate]) throws {

@@ -2,6 +2,7 @@ import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
+import BiomatchLiveness
 import BiomatchStore
 import Foundation
 import Logging
@@ -29,6 +30,7 @@ public actor Engine {
     let fingerNormalizer: ScoreNormalizer
     let clock: @Sendable () -> Date
     var faceGallery: FaceGalleryIndex?
+    let livenessAssessor: LivenessAssessor?
     let logger = Logger(label: "biomatch.engine")
 
     /// Model id under which finger references are stored (an ISO/IEC 19794-2 record each).
@@ -42,16 +44,20 @@ public actor Engine {
     ///   - keys: the MAC, encryption and signer keys objects may name.
     ///   - facePipeline: needed for raw face images (capture and embedding).
     ///   - faceComparator: needed for face decisions (its calibration gives the thresholds).
+    ///   - livenessAssessor: runs passive face PAD on raw face images that come without a
+    ///     liveness result (framed probes carry the terminal's).
     ///   - clock: the engine's time (injectable for tests).
     /// - Throws: ``EngineError`` `unsupportedOperation` when a calibration cannot be used for fusion.
     public init(store: TemplateStore, keys: FramingKeys, configuration: EngineConfiguration = .standard,
                 facePipeline: FacePipeline? = nil, faceComparator: FaceComparator? = nil,
+                livenessAssessor: LivenessAssessor? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.store = store
         self.keys = keys
         self.configuration = configuration
         self.facePipeline = facePipeline
         self.faceComparator = faceComparator
+        self.livenessAssessor = livenessAssessor
         self.clock = clock
         do {
             faceNormalizer = try faceComparator.map { try ScoreNormalizer(calibration: $0.calibration) }

@@ -1,8 +1,9 @@
 import BiomatchEvaluation
+import BiomatchLiveness
 import Foundation
 
 /// What a class of transaction demands of a biometric decision: the false-match rate the
-/// decision is calibrated to, and whether a liveness check must pass.
+/// decision is calibrated to, and which liveness checks must pass at which APCER.
 public struct RiskTier: Sendable, Hashable {
     /// The tier's name (`low`, `standard`, `high`).
     public var name: String
@@ -10,18 +11,32 @@ public struct RiskTier: Sendable, Hashable {
     public var maximumAmount: Int64?
     /// The FMR target every decision in this tier is calibrated to.
     public var fmrTarget: FMRTarget
-    /// Whether a liveness score must accompany the probe.
-    public var requiresLiveness: Bool
-    /// The least liveness score (0–1) accepted when liveness is required.
-    public var livenessThreshold: Double
+    /// The liveness checks the tier requires, and the APCER they are decided at; nil when
+    /// the tier requires none (a liveness result that comes anyway must still pass).
+    public var liveness: LivenessRequirement?
 
     /// A tier.
-    public init(name: String, maximumAmount: Int64?, fmrTarget: FMRTarget, requiresLiveness: Bool, livenessThreshold: Double = 0.5) {
+    public init(name: String, maximumAmount: Int64?, fmrTarget: FMRTarget, liveness: LivenessRequirement? = nil) {
         self.name = name
         self.maximumAmount = maximumAmount
         self.fmrTarget = fmrTarget
-        self.requiresLiveness = requiresLiveness
-        self.livenessThreshold = livenessThreshold
+        self.liveness = liveness
+    }
+}
+
+/// Which presentation-attack checks a tier requires, and the APCER target their thresholds
+/// are taken at. A check applies to the probes of its modality: face checks to face probes,
+/// the fingerprint check to finger probes.
+public struct LivenessRequirement: Sendable, Hashable {
+    /// The checks that must have run and passed.
+    public var checks: Set<LivenessCheck>
+    /// The APCER target of every check's threshold.
+    public var targetAPCER: Double
+
+    /// A requirement.
+    public init(checks: Set<LivenessCheck>, targetAPCER: Double) {
+        self.checks = checks
+        self.targetAPCER = targetAPCER
     }
 }
 
@@ -48,19 +63,27 @@ public struct EngineConfiguration: Sendable {
     public var referenceValidity: TimeInterval? = 5 * 365 * 86_400
     /// Most candidates an identification returns.
     public var maximumCandidates = 5
+    /// Thresholds of the liveness checks (measured ones come from the PAD models'
+    /// cross-validated calibrations; without them a learned check cannot pass).
+    public var livenessCalibration = LivenessCalibration()
+    /// The APCER at which a liveness result is decided when the tier requires none.
+    public var defaultTargetAPCER = 0.05
 
     /// A configuration with these tiers and default windows.
     public init(tiers: [RiskTier]) {
         self.tiers = tiers
     }
 
-    /// Three tiers: up to 100.00 at FMR 1e-3 without liveness, up to 1,000.00 at 1e-4 with
-    /// liveness, above at 1e-5 with a stricter liveness threshold.
+    /// Three tiers: up to 100.00 at FMR 1e-3 without liveness; up to 1,000.00 at 1e-4 with
+    /// passive face PAD (or fingerprint PAD for finger probes) at APCER 5 %; above, at 1e-5,
+    /// with passive face PAD and an active challenge (fingerprint PAD for fingers) at APCER 1 %.
     public static var standard: EngineConfiguration {
         EngineConfiguration(tiers: [
-            RiskTier(name: "low", maximumAmount: 10_000, fmrTarget: .oneInThousand, requiresLiveness: false),
-            RiskTier(name: "standard", maximumAmount: 100_000, fmrTarget: .oneInTenThousand, requiresLiveness: true),
-            RiskTier(name: "high", maximumAmount: nil, fmrTarget: .oneInHundredThousand, requiresLiveness: true, livenessThreshold: 0.7),
+            RiskTier(name: "low", maximumAmount: 10_000, fmrTarget: .oneInThousand),
+            RiskTier(name: "standard", maximumAmount: 100_000, fmrTarget: .oneInTenThousand,
+                     liveness: LivenessRequirement(checks: [.passiveFace, .fingerprint], targetAPCER: 0.05)),
+            RiskTier(name: "high", maximumAmount: nil, fmrTarget: .oneInHundredThousand,
+                     liveness: LivenessRequirement(checks: [.passiveFace, .activeChallenge, .fingerprint], targetAPCER: 0.01)),
         ])
     }
 
@@ -78,19 +101,5 @@ public struct EngineConfiguration: Sendable {
             throw EngineError(.unknownTier, "no risk tier covers an amount of \(amount)")
         }
         return tier
-    }
-}
-
-/// A liveness score that accompanies a probe (from the terminal's PAD or the engine's).
-public struct LivenessEvidence: Sendable, Hashable, Codable {
-    /// 0 (attack) … 1 (bona fide).
-    public var score: Double
-    /// Which check produced it.
-    public var method: String
-
-    /// Evidence.
-    public init(score: Double, method: String) {
-        self.score = score
-        self.method = method
     }
 }

@@ -29,7 +29,8 @@ public struct DepthAssessment: Sendable, Hashable, Codable {
     public var protrusion: Double
     /// The verdict: enough coverage, relief and protrusion.
     public var isFaceShaped: Bool
-    /// A 0–1 score for fusion (relief against the threshold, saturating).
+    /// A 0–1 score for fusion: relief and protrusion over twice their thresholds, the smaller
+    /// of the two, saturating at 1 (so 0.5 is where the weaker cue meets its threshold).
     public var score: Double
 }
 
@@ -86,7 +87,7 @@ public enum DepthFaceCheck {
         let rms = (sum / Double(samples.count)).squareRoot()
         let faceShaped = coverage >= 0.6 && rms >= minimumRelief && protrusion >= minimumProtrusion
         return DepthAssessment(coverage: coverage, reliefRMS: rms, protrusion: protrusion, isFaceShaped: faceShaped,
-                               score: min(1, rms / (2 * minimumRelief)) * (coverage >= 0.6 ? 1 : 0))
+                               score: coverage >= 0.6 ? min(1, rms / (2 * minimumRelief), protrusion / (2 * minimumProtrusion)) : 0)
     }
 
     /// Solves a 6×6 system by Gaussian elimination with partial pivoting.

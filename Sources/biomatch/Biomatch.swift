@@ -6,5 +6,5 @@ struct BiomatchCommand: AsyncParsableCommand {
         commandName: "biomatch",
         abstract: "Biometric template matching: face and fingerprint templates, comparison and evaluation.",
         subcommands: [EnrollCommand.self, VerifyCommand.self, IdentifyCommand.self, ObjectCommand.self, FaceCommand.self, FingerCommand.self,
-                      StoreCommand.self, PadCommand.self, EvalCommand.self, BenchCommand.self])
+                      StoreCommand.self, LivenessCommand.self, PadCommand.self, EvalCommand.self, BenchCommand.self])
 }

@@ -3,6 +3,7 @@ import BiomatchEngine
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
+import BiomatchLiveness
 import BiomatchStore
 import Foundation
 
@@ -19,13 +20,17 @@ struct EngineOptions: ParsableArguments {
         configuration.probesRequirePrivacy = !allowUnencryptedProbes
         var pipeline: FacePipeline?
         var comparator: FaceComparator?
+        var assessor: LivenessAssessor?
         if faces {
             let models = try loadModels()
             pipeline = FacePipeline(models: models)
             comparator = try reportingFaceErrors { try FaceComparator(models: models) }
+            assessor = try loadLivenessAssessor(pipeline: FacePipeline(models: models))
+            if let assessor { configuration.livenessCalibration = assessor.calibration }
         }
         return try reportingEngineErrors {
-            try Engine(store: store, keys: try keys.keys(), configuration: configuration, facePipeline: pipeline, faceComparator: comparator)
+            try Engine(store: store, keys: try keys.keys(), configuration: configuration, facePipeline: pipeline, faceComparator: comparator,
+                       livenessAssessor: assessor)
         }
     }
 }
@@ -65,7 +70,10 @@ func printDecision(_ decision: Decision, json: Bool) throws {
         print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@)", s.modality, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID))
     }
     for c in decision.candidates { print(String(format: "  candidate %@: %.4f (reference %@)", c.subjectID, c.score, c.referenceID)) }
-    if let l = decision.livenessScore { print(String(format: "liveness %.3f", l)) }
+    if let l = decision.liveness {
+        print(String(format: "liveness: %@, fused %.3f at APCER %g", l.isBonaFide ? "bona fide" : "attack", l.fusedScore, l.targetAPCER))
+        for c in l.checks { print(String(format: "  %@: %.4f (threshold %.4f) %@", c.check.rawValue, c.score, c.threshold, c.passed ? "passed" : "failed")) }
+    }
     for r in decision.reasons { print("  \(r)") }
     print("protection \(decision.protection)" + (decision.transactionID.map { ", transaction \($0)" } ?? "") + ", audit entry \(decision.auditSequence)")
 }
@@ -75,18 +83,18 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a framed probe (or a raw face image, locally) against a claimed subject at a risk tier's FMR target.",
-        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, liveness), high (1e-5, liveness ≥ 0.7).")
+        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, passive face or fingerprint PAD at APCER 5 %), high (1e-5, passive face PAD and an active challenge, fingerprint PAD, at APCER 1 %). --liveness takes the JSON `biomatch liveness --json` prints; a raw --image is scored by passive face PAD when no --liveness is given.")
     @OptionGroup var options: EngineOptions
     @Option(help: "The claimed subject id.") var subject: String
     @Option(help: "A framed probe (DER).") var object: String?
     @Option(help: "A raw face image (trusted local path, no framing).") var image: String?
     @Option(help: "Risk tier name.") var tier: String?
     @Option(help: "Payment amount in minor units (picks the tier).") var amount: Int64?
-    @Option(help: "Liveness score 0–1 from the terminal's presentation-attack detection.") var liveness: Double?
+    @Option(help: "The terminal's liveness result (JSON from `biomatch liveness --json`).") var liveness: String?
 
     func run() async throws {
         let engine = try options.engine(faces: true)
-        let evidence = liveness.map { LivenessEvidence(score: $0, method: "terminal") }
+        let evidence = try liveness.map(readLivenessResult)
         let decision: Decision = try await reportingEngineErrors {
             switch (object, image) {
             case (let path?, nil):
@@ -114,13 +122,13 @@ struct IdentifyCommand: AsyncParsableCommand {
     @OptionGroup var options: EngineOptions
     @Option(help: "A framed identify probe (DER).") var object: String
     @Option(help: "Risk tier name.") var tier = "low"
-    @Option(help: "Liveness score 0–1.") var liveness: Double?
+    @Option(help: "The terminal's liveness result (JSON from `biomatch liveness --json`).") var liveness: String?
 
     func run() async throws {
         let engine = try options.engine(faces: true)
         let bytes = try readBytes(object, "object file")
         let decision = try await reportingEngineErrors {
-            try await engine.identify(bytes, tier: tier, liveness: liveness.map { LivenessEvidence(score: $0, method: "terminal") })
+            try await engine.identify(bytes, tier: tier, liveness: try liveness.map(readLivenessResult))
         }
         try printDecision(decision, json: options.store.json)
         if !decision.isMatch { throw ExitCode(1) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BiomatchEngine
 import BiomatchFace
 import BiomatchLiveness
 import Dispatch
@@ -12,26 +13,49 @@ struct PADSample: Sendable {
     var subject: String
 }
 
-/// Reads a PAD dataset described by `labels.csv` (`path,label,subject_id[,…]`; label `live`
-/// or `spoof_<type>`), keeping the subjects asked for.
+/// The modality of a PAD dataset.
+enum PADModality: String, ExpressibleByArgument, CaseIterable {
+    case face, finger
+}
+
+/// Reads a PAD dataset, keeping the subjects asked for (all when `subjects` is empty).
+///
+/// With `labels.csv` (`path,label,subject_id[,…]`; label `live` or `spoof_<type>`), that
+/// file says what each image is. Without it the file names do, LivDet style:
+/// `<live|type>_<flat|…>_<finger>_<hand>[_…].png`, the subject being the finger.
 func loadPADSamples(_ dataset: String, subjects: Set<String>) throws -> [PADSample] {
     let root = URL(fileURLWithPath: dataset, isDirectory: true)
-    guard let text = try? String(contentsOf: root.appendingPathComponent("labels.csv"), encoding: .utf8) else {
-        printError("\(dataset)/labels.csv cannot be read (columns path,label,subject_id)")
-        throw ExitCode(2)
-    }
     var samples: [PADSample] = []
-    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
-        let f = line.split(separator: ",").map(String.init)
-        guard f.count >= 3, subjects.isEmpty || subjects.contains(f[2]) else { continue }
-        let type = f[1] == "live" ? nil : String(f[1].replacingOccurrences(of: "spoof_", with: ""))
-        samples.append(PADSample(url: root.appendingPathComponent(f[0]), attackType: type, subject: f[2]))
+    if let text = try? String(contentsOf: root.appendingPathComponent("labels.csv"), encoding: .utf8) {
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            guard f.count >= 3, subjects.isEmpty || subjects.contains(f[2]) else { continue }
+            let type = f[1] == "live" ? nil : String(f[1].replacingOccurrences(of: "spoof_", with: ""))
+            samples.append(PADSample(url: root.appendingPathComponent(f[0]), attackType: type, subject: f[2]))
+        }
+    } else {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else {
+            printError("\(dataset) cannot be read")
+            throw ExitCode(2)
+        }
+        for name in names.sorted() where ["png", "bmp", "jpg", "jpeg", "tif", "tiff"].contains((name as NSString).pathExtension.lowercased()) {
+            let parts = (name as NSString).deletingPathExtension.split(separator: "_").map(String.init)
+            guard parts.count >= 4 else { continue }
+            let subject = parts[2] + "_" + parts[3]
+            guard subjects.isEmpty || subjects.contains(subject) else { continue }
+            samples.append(PADSample(url: root.appendingPathComponent(name), attackType: parts[0] == "live" ? nil : parts[0], subject: subject))
+        }
     }
     guard !samples.isEmpty else {
-        printError("no samples of subjects \(subjects.sorted().joined(separator: ", ")) in \(dataset)/labels.csv")
+        printError("no labelled samples\(subjects.isEmpty ? "" : " of subjects " + subjects.sorted().joined(separator: ", ")) in \(dataset) (labels.csv with path,label,subject_id, or LivDet-style names like live_flat_index_left.png)")
         throw ExitCode(2)
     }
     return samples
+}
+
+/// The modality asked for, or the one the dataset's layout implies (labels.csv: faces).
+func padModality(_ asked: PADModality?, dataset: String) -> PADModality {
+    asked ?? (FileManager.default.fileExists(atPath: URL(fileURLWithPath: dataset).appendingPathComponent("labels.csv").path) ? .face : .finger)
 }
 
 /// "0001-0006" or "0001,0003" → the subject ids.
@@ -76,130 +100,239 @@ func passiveFeatures(_ url: URL, pipeline: FacePipeline) throws -> (features: [F
     throw LivenessError("no face found in \(url.lastPathComponent), in any orientation")
 }
 
+/// The fingerprint PAD features of an image, and the milliseconds they took.
+func fingerprintFeatures(_ url: URL) throws -> (features: [Float], milliseconds: Double) {
+    let image = try DecodedImage(contentsOf: url)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let grey = try GreyImage(bgr: image.bgrPixels(), width: image.width, height: image.height)
+    let features = try FingerprintTextureFeatures.extract(grey: grey.pixels, width: grey.width, height: grey.height)
+    return (features, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+}
+
 /// Features of every sample on two workers; failures named.
-func passiveFeatures(_ samples: [PADSample], pipeline: FacePipeline) -> [Result<(features: [Float], milliseconds: Double), any Error>] {
+func padFeatures(_ samples: [PADSample], modality: PADModality, pipeline: FacePipeline?) -> [Result<(features: [Float], milliseconds: Double), any Error>] {
     let results = Mutex([Result<(features: [Float], milliseconds: Double), any Error>?](repeating: nil, count: samples.count))
     let next = Atomic<Int>(0)
     DispatchQueue.concurrentPerform(iterations: 2) { _ in
         while true {
             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= samples.count { break }
-            let r = Result { try passiveFeatures(samples[i].url, pipeline: pipeline) }
+            let r = Result {
+                switch modality {
+                case .finger: return try fingerprintFeatures(samples[i].url)
+                case .face:
+                    guard let pipeline else { throw LivenessError("face PAD needs the face models") }
+                    return try passiveFeatures(samples[i].url, pipeline: pipeline)
+                }
+            }
             results.withLock { $0[i] = r }
         }
     }
     return results.withLock { $0 }.map { $0 ?? .failure(LivenessError("not processed")) }
 }
 
-/// Where the passive face model lives.
-func passiveModelPath() -> String {
-    ((try? FaceModels.locateDirectory())?.appendingPathComponent("pad-face-lbp.json").path) ?? "Models/pad-face-lbp.json"
+/// Where a modality's PAD model lives.
+func padModelPath(_ modality: PADModality) -> String {
+    let name = modality == .face ? LivenessAssessor.passiveFaceModelFile : LivenessAssessor.fingerprintModelFile
+    return ((try? FaceModels.locateDirectory())?.appendingPathComponent(name).path) ?? "Models/\(name)"
 }
 
-func loadPassiveModel(_ path: String?) throws -> PassiveFaceModel {
-    let path = path ?? passiveModelPath()
-    guard let data = FileManager.default.contents(atPath: path), let model = try? JSONDecoder().decode(PassiveFaceModel.self, from: data) else {
-        printError("no passive PAD model at \(path); train one with `biomatch pad train`")
+func loadPADModel(_ path: String?, modality: PADModality) throws -> PADModel {
+    let path = path ?? padModelPath(modality)
+    guard let data = FileManager.default.contents(atPath: path), let model = try? JSONDecoder().decode(PADModel.self, from: data) else {
+        printError("no \(modality) PAD model at \(path); train one with `biomatch pad train --modality \(modality)`")
         throw ExitCode(3)
     }
     return model
 }
 
-/// `biomatch pad …`: training the passive face PAD model.
+/// Features and labels of the samples that could be scored.
+struct PADFeatureSet {
+    var samples: [PADSample] = []
+    var features: [[Float]] = []
+    var milliseconds: [Double] = []
+    var failures: [(PADSample, String)] = []
+
+    init(_ samples: [PADSample], modality: PADModality, pipeline: FacePipeline?) {
+        for (sample, result) in zip(samples, padFeatures(samples, modality: modality, pipeline: pipeline)) {
+            switch result {
+            case .success(let f): self.samples.append(sample); features.append(f.features); milliseconds.append(f.milliseconds)
+            case .failure(let error): failures.append((sample, "\(error)"))
+            }
+        }
+    }
+
+    var bonaFide: [Bool] { samples.map { $0.attackType == nil } }
+    var subjects: [String] { samples.map(\.subject) }
+
+    /// Error rates of `scores` (one per sample).
+    func rates(_ scores: [Double]) -> PADErrorRates {
+        var bona: [Double] = [], attacks: [String: [Double]] = [:]
+        for (sample, s) in zip(samples, scores) {
+            if let type = sample.attackType { attacks[type, default: []].append(s) } else { bona.append(s) }
+        }
+        return PADErrorRates(bonaFide: bona, attacks: attacks)
+    }
+}
+
+/// `biomatch pad …`: training the PAD models.
 struct PadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pad", abstract: "Presentation attack detection models.",
                                                     subcommands: [Train.self])
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train the passive face PAD model (colour-texture LBP + logistic regression) on some subjects of a dataset.",
-            discussion: "Deterministic: the same data and options give the same model. The model records this command.")
-        @Option(help: "Dataset with labels.csv (path,label,subject_id).") var dataset: String
-        @Option(help: "Training subjects, e.g. 0001-0006.") var subjects: String
-        @Option(help: "Where to write the model (default: Models/pad-face-lbp.json).") var out: String?
+            abstract: "Train a PAD model (face: colour-texture LBP; finger: ridge texture) with logistic regression on some subjects of a dataset.",
+            discussion: """
+                Deterministic: the same data and options give the same model (no random seed is involved). The model is \
+                calibrated on leave-one-subject-out scores — thresholds at APCER 1, 2, 5, 10 and 20 % measured on subjects \
+                each fold did not train on — and records the command that made it.
+                """)
+        @Option(help: "Dataset: labels.csv (path,label,subject_id), or LivDet-style file names.") var dataset: String
+        @Option(help: "Training subjects, e.g. 0001-0006 (default: all).") var subjects: String?
+        @Option(help: "face or finger (default: face when the dataset has labels.csv).") var modality: PADModality?
+        @Option(help: "Where to write the model (default: Models/pad-face-lbp.json or Models/pad-finger-texture.json).") var out: String?
         @Option(help: "L2 regularisation.") var l2 = 1e-2
         @Option(help: "Gradient-descent iterations.") var iterations = 2000
 
         func run() throws {
+            let modality = padModality(self.modality, dataset: dataset)
             ComputeThreads.setOpenCVThreads(1)
-            let pipeline = FacePipeline(models: try loadModels(instances: 2))
-            let samples = try loadPADSamples(dataset, subjects: try parseSubjects(subjects))
-            var features: [[Float]] = [], labels: [Bool] = [], failed = 0
-            for (sample, result) in zip(samples, passiveFeatures(samples, pipeline: pipeline)) {
-                switch result {
-                case .success(let f): features.append(f.features); labels.append(sample.attackType == nil)
-                case .failure: failed += 1
-                }
+            let pipeline = modality == .face ? FacePipeline(models: try loadModels(instances: 2)) : nil
+            let set = PADFeatureSet(try loadPADSamples(dataset, subjects: try subjects.map(parseSubjects) ?? []), modality: modality, pipeline: pipeline)
+            let (model, oof) = try reportingLivenessErrors { () throws -> (PADModel, [Double]) in
+                let subjectList = Array(Set(set.subjects)).sorted()
+                let provenance = "biomatch pad train --modality \(modality) --dataset \(URL(fileURLWithPath: dataset).lastPathComponent)"
+                    + (subjects.map { " --subjects \($0)" } ?? "") + " --l2 \(l2) --iterations \(iterations); \(set.samples.count) samples "
+                    + "(\(set.bonaFide.filter { $0 }.count) bona fide) of subjects \(subjectList.joined(separator: ",")), \(set.failures.count) unscorable; "
+                    + "calibrated on leave-one-subject-out scores; deterministic (no random seed)"
+                var model = try PADModel.train(features: set.features, bonaFide: set.bonaFide, l2: l2, iterations: iterations, provenance: provenance)
+                let oof = try PADModel.outOfFoldScores(features: set.features, bonaFide: set.bonaFide, groups: set.subjects, l2: l2, iterations: iterations)
+                model.calibration = PADCalibration(set.rates(oof))
+                return (model, oof)
             }
-            let provenance = "biomatch pad train --dataset \(URL(fileURLWithPath: dataset).lastPathComponent) --subjects \(subjects) --l2 \(l2) --iterations \(iterations); \(features.count) samples (\(labels.filter { $0 }.count) bona fide), \(failed) without a face; deterministic (no random seed)"
-            let model = try PassiveFaceModel.train(features: features, bonaFide: labels, l2: l2, iterations: iterations, provenance: provenance)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let path = out ?? passiveModelPath()
+            let path = out ?? padModelPath(modality)
             try encoder.encode(model).write(to: URL(fileURLWithPath: path))
-            print("\(path): \(provenance)")
+            print("\(path): \(model.provenance)")
+            let rates = set.rates(oof)
+            print(String(format: "leave-one-subject-out: BPCER20 %.4f", rates.bpcer20))
+            for p in model.calibration?.points ?? [] {
+                print(String(format: "  APCER %.2f: threshold %.4f, BPCER %.4f", p.apcer, p.threshold, p.bpcer))
+            }
+            for (sample, why) in set.failures { print("  unscorable: \(sample.url.lastPathComponent): \(why)") }
         }
     }
 }
 
 extension EvalCommand {
-    /// `biomatch eval pad`: ISO/IEC 30107-3 figures of the passive face PAD model.
+    /// `biomatch eval pad`: ISO/IEC 30107-3 figures of a PAD model.
     struct Pad: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Evaluate passive face PAD on some subjects of a dataset: APCER per attack type, BPCER, BPCER20.")
-        @Option(help: "Dataset with labels.csv (path,label,subject_id).") var dataset: String
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate face or fingerprint PAD on some subjects of a dataset: APCER per attack type, BPCER, BPCER20.",
+            discussion: """
+                Reports BPCER20 (BPCER at the threshold where every attack type's APCER is at most 5 %, found on these \
+                scores), and APCER/BPCER at the model's own calibrated threshold for APCER 5 % (found on its training \
+                subjects): the figure a deployment would see. --cross-validate scores each subject with a model trained on \
+                the others instead of the model file (for a dataset too small to hold out subjects).
+                """)
+        @Option(help: "Dataset: labels.csv (path,label,subject_id), or LivDet-style file names.") var dataset: String
         @Option(help: "Evaluation subjects, e.g. 0007-0009 (default: all).") var subjects: String?
-        @Option(help: "Model file (default: Models/pad-face-lbp.json).") var model: String?
+        @Option(help: "face or finger (default: face when the dataset has labels.csv).") var modality: PADModality?
+        @Option(help: "Model file (default: the modality's model in Models/).") var model: String?
+        @Flag(help: "Leave-one-subject-out cross-validation instead of the model file.") var crossValidate = false
+        @Option(help: "L2 regularisation for --cross-validate.") var l2 = 1e-2
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "Write report.json and the APCER/BPCER trade-off and score-histogram PNGs to this folder.") var report: String?
 
+        struct SampleScore: Encodable {
+            var image: String
+            var label: String
+            var subject: String
+            var score: Double
+        }
+
         struct Figures: Encodable {
             var dataset: String
+            var modality: String
             var subjects: [String]
             var bonaFide: Int
             var attacks: [String: Int]
             var failures: Int
+            var crossValidated: Bool
             var bpcer20: Double
             var thresholdAtAPCER5: Double
             var apcerAtThreshold: [String: Double]
+            /// The model's own threshold for APCER 5 % (from its training calibration).
+            var calibratedThreshold: Double?
+            var apcerAtCalibrated: [String: Double]?
+            var bpcerAtCalibrated: Double?
             var bpcerAtHalf: Double
             var apcerAtHalf: [String: Double]
-            /// Milliseconds per frame for features and score, face box given (median).
+            /// Milliseconds per presentation for features and score, face box given (median).
             var padMsP50: Double
             var model: String
+            /// Every score, for data sets of at most 50 presentations.
+            var scores: [SampleScore]?
         }
 
         func run() throws {
+            let modality = padModality(self.modality, dataset: dataset)
             ComputeThreads.setOpenCVThreads(1)
-            let pipeline = FacePipeline(models: try loadModels(instances: 2))
-            let passive = try loadPassiveModel(model)
+            let pipeline = modality == .face ? FacePipeline(models: try loadModels(instances: 2)) : nil
             let chosen = try subjects.map(parseSubjects) ?? []
-            let samples = try loadPADSamples(dataset, subjects: chosen)
-            var bona: [Double] = [], attacks: [String: [Double]] = [:], failures = 0, timings: [Double] = []
-            for (sample, result) in zip(samples, passiveFeatures(samples, pipeline: pipeline)) {
-                guard case .success(let f) = result else { failures += 1; continue }
-                let start = DispatchTime.now().uptimeNanoseconds
-                let s = passive.score(f.features)
-                timings.append(f.milliseconds + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-                if let type = sample.attackType { attacks[type, default: []].append(s) } else { bona.append(s) }
+            let set = PADFeatureSet(try loadPADSamples(dataset, subjects: chosen), modality: modality, pipeline: pipeline)
+            var scores: [Double] = [], timings: [Double] = [], provenance: String, calibrated: Double?
+            if crossValidate {
+                scores = try reportingLivenessErrors {
+                    try PADModel.outOfFoldScores(features: set.features, bonaFide: set.bonaFide, groups: set.subjects, l2: l2)
+                }
+                provenance = "leave-one-subject-out over \(Set(set.subjects).count) subjects, l2 \(l2)"
+                timings = set.milliseconds
+            } else {
+                let passive = try loadPADModel(model, modality: modality)
+                for (f, ms) in zip(set.features, set.milliseconds) {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    scores.append(passive.score(f))
+                    timings.append(ms + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                }
+                provenance = passive.provenance
+                calibrated = passive.calibration?.threshold(forAPCER: 0.05)
             }
-            let rates = PADErrorRates(bonaFide: bona, attacks: attacks)
+            let rates = set.rates(scores)
+            let types = rates.attacks.keys.sorted()
             let t = rates.threshold(forAPCER: 0.05)
-            let figures = Figures(dataset: dataset, subjects: chosen.sorted(), bonaFide: bona.count, attacks: attacks.mapValues(\.count),
-                                  failures: failures, bpcer20: rates.bpcer20, thresholdAtAPCER5: t,
-                                  apcerAtThreshold: attacks.keys.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: t) },
-                                  bpcerAtHalf: rates.bpcer(at: 0.5), apcerAtHalf: attacks.keys.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: 0.5) },
-                                  padMsP50: timings.isEmpty ? 0 : timings.sorted()[timings.count / 2], model: passive.provenance)
+            let figures = Figures(
+                dataset: dataset, modality: modality.rawValue, subjects: Array(Set(set.subjects)).sorted(), bonaFide: rates.bonaFide.count,
+                attacks: rates.attacks.mapValues(\.count), failures: set.failures.count, crossValidated: crossValidate,
+                bpcer20: rates.bpcer20, thresholdAtAPCER5: t, apcerAtThreshold: types.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: t) },
+                calibratedThreshold: calibrated, apcerAtCalibrated: calibrated.map { c in types.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: c) } },
+                bpcerAtCalibrated: calibrated.map { rates.bpcer(at: $0) },
+                bpcerAtHalf: rates.bpcer(at: 0.5), apcerAtHalf: types.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: 0.5) },
+                padMsP50: timings.isEmpty ? 0 : timings.sorted()[timings.count / 2], model: provenance,
+                scores: set.samples.count <= 50 ? zip(set.samples, scores).map {
+                    SampleScore(image: $0.0.url.lastPathComponent, label: $0.0.attackType ?? "live", subject: $0.0.subject, score: $0.1)
+                } : nil)
             if let directory = report {
-                try EvaluationReport(title: "passive face PAD, \(URL(fileURLWithPath: dataset).lastPathComponent)", kind: "pad",
-                                     series: [ReportSeries(label: "colour-texture LBP", genuine: bona.map(Float.init),
-                                                           impostor: attacks.values.joined().map(Float.init))],
+                try EvaluationReport(title: "\(modality) PAD, \(URL(fileURLWithPath: dataset).lastPathComponent)", kind: "pad",
+                                     series: [ReportSeries(label: modality == .face ? "colour-texture LBP" : "ridge texture",
+                                                           genuine: rates.bonaFide.map(Float.init),
+                                                           impostor: rates.attacks.values.joined().map(Float.init))],
                                      figures: figures).write(to: directory)
             }
             if json { try printJSON(figures); return }
-            print("\(bona.count) bona fide, " + attacks.map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + " attacks; \(failures) without a face")
-            print(String(format: "BPCER20 %.4f (threshold %.4f: APCER ", rates.bpcer20, t) + figures.apcerAtThreshold.map { String(format: "%@ %.4f", $0.key, $0.value) }.sorted().joined(separator: ", ") + ")")
-            print(String(format: "at 0.5: BPCER %.4f, APCER ", figures.bpcerAtHalf) + figures.apcerAtHalf.map { String(format: "%@ %.4f", $0.key, $0.value) }.sorted().joined(separator: ", "))
-            print(String(format: "passive PAD %.2f ms per frame (median; features and score, face box given, 2 workers)", figures.padMsP50))
+            func apcers(_ m: [String: Double]) -> String { m.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ") }
+            print("\(rates.bonaFide.count) bona fide, " + types.map { "\(rates.attacks[$0]?.count ?? 0) \($0)" }.joined(separator: ", ")
+                  + " attacks; \(set.failures.count) unscorable" + (crossValidate ? "; scores by leave-one-subject-out cross-validation" : ""))
+            print(String(format: "BPCER20 %.4f (threshold %.4f found on these scores: APCER ", rates.bpcer20, t) + apcers(figures.apcerAtThreshold) + ")")
+            if let c = calibrated, let a = figures.apcerAtCalibrated, let b = figures.bpcerAtCalibrated {
+                print(String(format: "at the model's calibrated APCER-5%% threshold %.4f: BPCER %.4f, APCER ", c, b) + apcers(a))
+            }
+            print(String(format: "at 0.5: BPCER %.4f, APCER ", figures.bpcerAtHalf) + apcers(figures.apcerAtHalf))
+            print(String(format: "PAD %.2f ms per presentation (median; features and score%@, 2 workers)", figures.padMsP50, modality == .face ? ", face box given" : ""))
+            for s in figures.scores ?? [] { print("  " + s.image.padding(toLength: 34, withPad: " ", startingAt: 0) + s.label.padding(toLength: 10, withPad: " ", startingAt: 0) + s.subject.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%.4f", s.score)) }
+            for (sample, why) in set.failures { print("  unscorable: \(sample.url.lastPathComponent): \(why)") }
         }
     }
 }

@@ -1,6 +1,7 @@
 @testable import BiomatchEngine
 import BiomatchFace
 import BiomatchFraming
+import BiomatchLiveness
 import BiomatchStore
 import Crypto
 import Foundation
@@ -97,18 +98,46 @@ import Testing
         #expect(try f.store.verifyAudit().valid)
     }
 
-    @Test func livenessIsRequiredByTier() async throws {
-        let f = try EngineFixture()
+    /// The terminal's liveness result; the engine decides it again from the scores.
+    private func terminalResult(_ scores: [LivenessScore], claimBonaFide: Bool = true) -> LivenessResult {
+        var result = LivenessCalibration(measured: [:], fixed: [.passiveFace: 0, .activeChallenge: 0]).decide(scores, targetAPCER: 0.05)
+        result.isBonaFide = claimBonaFide  // a forged verdict must not matter
+        return result
+    }
+
+    @Test func livenessChecksAreRequiredByTierAndDecidedByTheEngine() async throws {
+        var configuration = EngineConfiguration.standard
+        configuration.livenessCalibration = LivenessCalibration(measured: [.passiveFace: PADCalibration(
+            points: [.init(apcer: 0.01, threshold: 0.8, bpcer: 0.2), .init(apcer: 0.05, threshold: 0.6, bpcer: 0.05)],
+            bonaFideCount: 100, attackCounts: ["print": 100])])
+        let f = try EngineFixture(configuration: configuration)
         let alice = try await enroll(f, "alice", seed: 1)
         let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
-        await expectRefusal(.livenessRequired) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "standard") }
-        await expectRefusal(.livenessFailed) {
-            try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "high", liveness: LivenessEvidence(score: 0.6, method: "test"))
+        func verify(_ tier: String, _ scores: [LivenessScore]?) async throws -> Decision {
+            try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: tier,
+                                      liveness: scores.map { terminalResult($0) })
         }
-        let decision = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", amount: 50_000,
-                                                 liveness: LivenessEvidence(score: 0.9, method: "test"))
-        #expect(decision.tier == "standard" && decision.fmrTarget == "1e-4" && decision.livenessScore == 0.9 && decision.isMatch)
+        let passive = { (s: Double) in LivenessScore(check: .passiveFace, score: s) }
+        let challenge = LivenessScore(check: .activeChallenge, score: 1)
+        await expectRefusal(.livenessRequired) { try await verify("standard", nil) }
+        let decision = try await verify("standard", [passive(0.7)])
+        #expect(decision.isMatch && decision.liveness?.isBonaFide == true && decision.liveness?.checks.first?.threshold == 0.6)
+        // Under the threshold at APCER 5 %, though the terminal's verdict says bona fide.
+        await expectRefusal(.livenessFailed) { try await verify("standard", [passive(0.5)]) }
+        // The high tier also wants the active challenge, and takes thresholds at APCER 1 %.
+        await expectRefusal(.livenessRequired) { try await verify("high", [passive(0.9)]) }
+        await expectRefusal(.livenessFailed) { try await verify("high", [passive(0.7), challenge]) }
+        await expectRefusal(.livenessFailed) { try await verify("high", [passive(0.9), LivenessScore(check: .activeChallenge, score: 0)]) }
+        let high = try await verify("high", [passive(0.9), challenge])
+        #expect(high.isMatch && high.liveness?.targetAPCER == 0.01 && high.liveness?.checks.count == 2)
+        // A result that says attack refuses even where the tier requires no liveness.
+        await expectRefusal(.livenessFailed) { try await verify("low", [passive(0.3)]) }
+        // Payment amounts pick the tier.
+        let byAmount = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", amount: 50_000,
+                                                 liveness: terminalResult([passive(0.95)]))
+        #expect(byAmount.tier == "standard" && byAmount.fmrTarget == "1e-4" && byAmount.isMatch)
         await expectRefusal(.unknownTier) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "platinum") }
+        #expect(try f.store.verifyAudit().valid)
     }
 
     @Test func expiredRevokedAndUnknownReferencesAreRefused() async throws {

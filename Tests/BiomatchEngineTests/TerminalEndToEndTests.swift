@@ -25,8 +25,8 @@ struct TerminalEndToEndTests {
         let pipeline = FacePipeline(models: models)
         var configuration = EngineConfiguration.standard
         configuration.tiers = [
-            RiskTier(name: "t1e-2", maximumAmount: nil, fmrTarget: .oneInHundred, requiresLiveness: false),
-            RiskTier(name: "t1e-3", maximumAmount: nil, fmrTarget: .oneInThousand, requiresLiveness: false),
+            RiskTier(name: "t1e-2", maximumAmount: nil, fmrTarget: .oneInHundred, liveness: nil),
+            RiskTier(name: "t1e-3", maximumAmount: nil, fmrTarget: .oneInThousand, liveness: nil),
         ]
         let f = try EngineFixture(configuration: configuration, pipeline: pipeline, comparator: try FaceComparator(models: models))
         let images = try LabelledImage.scan(RealData.celeba.path)

@@ -43,6 +43,7 @@ import Testing
                      face.reliefRMS, face.protrusion, plane.reliefRMS, tilted.reliefRMS, bent.reliefRMS, bent.protrusion))
         #expect(face.isFaceShaped && face.score > 0.5)
         #expect(!plane.isFaceShaped && !tilted.isFaceShaped && !bent.isFaceShaped)
+        #expect(plane.score < 0.5 && tilted.score < 0.5 && bent.score < 0.5)
     }
 
     @Test func missingDepthAndBadBoxesAreHandled() throws {

@@ -36,13 +36,13 @@ import Testing
             features.append(try ColorTextureFeatures.extract(bgr: image(noisy: k % 2 == 0), width: 48, height: 48, box: (4, 4, 36, 36)))
             labels.append(k % 2 == 0)
         }
-        let model = try PassiveFaceModel.train(features: features, bonaFide: labels, iterations: 300, provenance: "test")
-        let again = try PassiveFaceModel.train(features: features, bonaFide: labels, iterations: 300, provenance: "test")
+        let model = try PADModel.train(features: features, bonaFide: labels, iterations: 300, provenance: "test")
+        let again = try PADModel.train(features: features, bonaFide: labels, iterations: 300, provenance: "test")
         #expect(model == again)
         let bona = zip(features, labels).filter { $0.1 }.map { model.score($0.0) }
         let attacks = zip(features, labels).filter { !$0.1 }.map { model.score($0.0) }
         #expect((bona.min() ?? 0) > (attacks.max() ?? 1))
-        #expect(throws: LivenessError.self) { _ = try PassiveFaceModel.train(features: features, bonaFide: labels.map { _ in true }, provenance: "x") }
+        #expect(throws: LivenessError.self) { _ = try PADModel.train(features: features, bonaFide: labels.map { _ in true }, provenance: "x") }
     }
 
     @Test func padRatesFollowISO30107() {

@@ -158,7 +158,10 @@ public final class DecodedImage: @unchecked Sendable {
         try Self.make("pad") { bmcv_image_pad(handle, Int32(right), Int32(bottom), $0, $1) }
     }
 
-    func resized(width: Int, height: Int) throws -> DecodedImage {
+    /// The image scaled to `width` × `height` (bilinear).
+    ///
+    /// - Throws: ``FaceError`` when OpenCV cannot resize it.
+    public func resized(width: Int, height: Int) throws -> DecodedImage {
         try Self.make("resize") { bmcv_image_resize(handle, Int32(width), Int32(height), $0, $1) }
     }
 

@@ -1,0 +1,43 @@
+@testable import BiomatchEngine
+import BiomatchFace
+import BiomatchLiveness
+import Foundation
+import Testing
+
+/// The assessor over the committed PAD models and a real sample frame: every check that
+/// ran is in the result, and a flat depth map behind a real-looking face is an attack.
+@Suite struct LivenessAssessorTests {
+    static let models = RealData.root.appendingPathComponent("Models")
+
+    func assessor() throws -> LivenessAssessor {
+        try LivenessAssessor(pipeline: FacePipeline(models: try RealData.models.get()), modelsDirectory: Self.models)
+    }
+
+    @Test func aRealFaceInFrontOfAFlatDepthMapIsRefused() throws {
+        let assessor = try assessor()
+        #expect(assessor.passiveFace?.calibration != nil && assessor.fingerprint?.calibration != nil)
+        let frame = try DecodedImage(contentsOf: Self.models.appendingPathComponent("samples/astronaut.png"))
+        let passiveOnly = try assessor.faceScores(frame)
+        #expect(passiveOnly.map(\.check) == [.passiveFace] && (0...1).contains(passiveOnly[0].score))
+        // Registered depth at half resolution: a print held flat 600 mm away.
+        let plane = try DepthMap(width: frame.width / 2, height: frame.height / 2,
+                                 millimetres: [UInt16](repeating: 600, count: (frame.width / 2) * (frame.height / 2)))
+        let scores = try assessor.faceScores(frame, depth: plane)
+        let result = assessor.decide(scores, targetAPCER: 0.05)
+        #expect(result.checksRun == [.passiveFace, .depth] && !result.isBonaFide && result.fusedScore < 0.5)
+        #expect(result.checks.first { $0.check == .depth }?.passed == false)
+        // A still frame answers no prompt of a challenge.
+        let (challenge, detail) = try assessor.challengeScore(ActiveChallenge(prompts: [.turnLeft, .nod]), frames: [(0, frame), (0.5, frame)])
+        #expect(challenge.score == 0 && !detail.passed)
+    }
+
+    @Test func framesWithoutAFaceAndFingerprintsAreHandled() throws {
+        let assessor = try assessor()
+        let blank = try DecodedImage(pixels: [UInt8](repeating: 200, count: 320 * 240 * 3), width: 320, height: 240, channels: 3)
+        #expect(throws: LivenessError.self) { _ = try assessor.faceScores(blank) }
+        #expect(throws: LivenessError.self) { _ = try assessor.fingerprintScore(blank) }
+        let finger = try DecodedImage(contentsOf: Self.models.appendingPathComponent("samples/finger/p1_1.png"))
+        let score = try assessor.fingerprintScore(finger)
+        #expect(score.check == .fingerprint && (0...1).contains(score.score))
+    }
+}
