@@ -64,12 +64,13 @@ echo "== liveness: passive face PAD on the terminal's frame (colour texture, mod
 "$bm" liveness "$work/astronaut-small.ppm" --json > "$work/liveness.json" 2>/dev/null
 "$bm" liveness "$work/astronaut-small.ppm" 2>/dev/null
 echo
-echo "== a 500.00 payment (tier standard: FMR 1e-4, passive PAD at APCER 5 % required) with that liveness result"
-"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
+echo "== a 500.00 payment (tier standard: FMR 1e-4, passive PAD at APCER 5 % required); the PAD score travels in the probe's header, under its MAC"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --liveness "$work/liveness.json" \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment.der" >/dev/null 2>&1
-"$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment.der" --amount 50000 --liveness "$work/liveness.json" 2>/dev/null
+"$bm" object inspect "$work/payment.der" 2>/dev/null | grep -i "pad" || true
+"$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment.der" --amount 50000 2>/dev/null
 echo
-echo "== the same kind of payment without a liveness result is refused (exit 5)"
+echo "== the same kind of payment without liveness scores is refused (exit 5)"
 "$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment2.der" >/dev/null 2>&1
 if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment2.der" --amount 50000 2>&1 | grep -v " info "; then :; fi

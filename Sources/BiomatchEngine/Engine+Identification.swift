@@ -15,7 +15,8 @@ extension Engine {
     /// the reasons when no calibrated target is strict enough.
     ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    public func identify(_ message: [UInt8], tier tierName: String, liveness: LivenessResult? = nil) throws -> Decision {
+    /// Presentation-attack scores travel in the probe's header, as for ``verify(_:claimedSubject:tier:)``.
+    public func identify(_ message: [UInt8], tier tierName: String) throws -> Decision {
         let request: AdmittedRequest
         let tier: RiskTier
         let probe: FaceTemplate
@@ -28,7 +29,7 @@ extension Engine {
         let livenessDecision: LivenessResult?
         do {
             let templates = try request.objects.flatMap { try ProbeTemplate.decode($0) }
-            livenessDecision = try checkLiveness(liveness, tier: tier, modalities: Set(templates.map(\.modality)))
+            livenessDecision = try checkLiveness(try Self.framedLivenessScores(request.objects), tier: tier, modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
             guard faces.count == 1, templates.count == 1, let face = faces.first else {

@@ -13,32 +13,30 @@ extension Engine {
     ///
     /// The probe must be a `verify` object, integrity-protected and encrypted (unless the
     /// configuration relaxes that), within its validity period, fresh, never seen before,
-    /// above the probe quality floor, and accompanied by a `liveness` result holding the
-    /// checks the tier requires. The engine decides that result again from its checks' scores
-    /// at the tier's APCER target with its own calibration; the terminal's decision is not taken
-    /// on trust.
+    /// above the probe quality floor, and carry in its headers the presentation-attack scores
+    /// of the checks the tier requires (``BiometricHeader/presentationAttackScores``: inside the
+    /// integrity protection, bound to the capture). The engine decides those scores at the
+    /// tier's APCER target with its own calibration.
     ///
     /// - Returns: a ``Decision`` citing its audit entry.
     /// - Throws: ``EngineError``, journaled, for every refusal (see ``EngineError/Code``).
-    public func verify(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String,
-                       liveness: LivenessResult? = nil) throws -> Decision {
+    public func verify(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
         let request = try admit(message, for: .verify, subjectID: subjectID)
-        return try decideVerification(request.objects, subjectID: subjectID, tier: tier, liveness: liveness,
+        return try decideVerification(request.objects, subjectID: subjectID, tier: tier, liveness: nil,
                                       protection: request.protection.form, transaction: request.transaction)
     }
 
     /// Verifies a payment: the tier is the one `amount` (minor units) falls in.
-    public func verify(_ message: [UInt8], claimedSubject subjectID: String, amount: Int64,
-                       liveness: LivenessResult? = nil) throws -> Decision {
+    public func verify(_ message: [UInt8], claimedSubject subjectID: String, amount: Int64) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(forAmount: amount) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
-        return try verify(message, claimedSubject: subjectID, tier: tier.name, liveness: liveness)
+        return try verify(message, claimedSubject: subjectID, tier: tier.name)
     }
 
     /// Verifies a raw face image on a trusted local path (no framing: an operator console,
@@ -49,30 +47,30 @@ extension Engine {
         do {
             let tier = try configuration.tier(named: tierName)
             let template = try captureFace(bytes)
-            var liveness = liveness
-            if liveness == nil, let assessor = livenessAssessor {
+            var scores = liveness?.checks.map { LivenessScore(check: $0.check, score: $0.score, detail: $0.detail) }
+            if scores == nil, let assessor = livenessAssessor {
                 do {
-                    let scores = try assessor.faceScores(try DecodedImage(bytes: bytes, name: "probe"))
-                    liveness = assessor.decide(scores, targetAPCER: tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER)
+                    scores = try assessor.faceScores(try DecodedImage(bytes: bytes, name: "probe"))
                 } catch {
                     throw EngineError(.captureFailed, "the probe's liveness could not be scored: \(error)")
                 }
             }
             let object = BiometricObject.face(template, purpose: .verify)
-            return try decideVerification([object], subjectID: subjectID, tier: tier, liveness: liveness, protection: "raw-local", transaction: nil)
+            return try decideVerification([object], subjectID: subjectID, tier: tier, liveness: scores, protection: "raw-local", transaction: nil)
         } catch let error as EngineError where error.auditSequence == nil {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
     }
 
-    func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: LivenessResult?,
+    /// `liveness`: scores from a trusted local path; nil to read them from the objects' headers.
+    func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: [LivenessScore]?,
                             protection: String, transaction: BiometricTransaction?) throws -> Decision {
         let scores: [ModalityScore]
         let (score, threshold, rule, reasons): (Double, Double, String, [String])
         let livenessDecision: LivenessResult?
         do {
             let templates = try objects.flatMap { try ProbeTemplate.decode($0) }
-            livenessDecision = try checkLiveness(liveness, tier: tier, modalities: Set(templates.map(\.modality)))
+            livenessDecision = try checkLiveness(try liveness ?? Self.framedLivenessScores(objects), tier: tier, modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             scores = try compare(templates, subjectID: subjectID)
             (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget)
@@ -103,19 +101,34 @@ extension Engine {
         }
     }
 
-    /// Decides the liveness result again at the tier's APCER target; refuses when a required
-    /// check (for the probe's modalities) did not run or any check failed.
-    func checkLiveness(_ liveness: LivenessResult?, tier: RiskTier, modalities: Set<String>) throws -> LivenessResult? {
+    /// The presentation-attack scores the objects' headers carry; nil when none carries any.
+    ///
+    /// - Throws: ``EngineError`` `unsupportedObject` for a check this engine does not know.
+    static func framedLivenessScores(_ objects: [BiometricObject]) throws -> [LivenessScore]? {
+        let carried = objects.compactMap(\.header.presentationAttackScores)
+        guard !carried.isEmpty else { return nil }
+        return try carried.joined().map { s in
+            guard let check = LivenessCheck(rawValue: s.check) else {
+                throw EngineError(.unsupportedObject, "the probe carries a score of an unknown presentation-attack check \"\(s.check)\"; known: "
+                                  + LivenessCheck.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return LivenessScore(check: check, score: s.score)
+        }
+    }
+
+    /// Decides the presentation-attack scores at the tier's APCER target with the engine's
+    /// calibration; refuses when a required check (for the probe's modalities) did not run
+    /// or any check failed.
+    func checkLiveness(_ scores: [LivenessScore]?, tier: RiskTier, modalities: Set<String>) throws -> LivenessResult? {
         let required = (tier.liveness?.checks ?? []).filter { modalities.contains($0.modality) }
-        guard let liveness else {
+        guard let scores else {
             guard required.isEmpty else {
-                throw EngineError(.livenessRequired, "risk tier \(tier.name) requires liveness checks (\(required.sorted().map(\.rawValue).joined(separator: ", "))); none accompanied the probe")
+                throw EngineError(.livenessRequired, "risk tier \(tier.name) requires liveness checks (\(required.sorted().map(\.rawValue).joined(separator: ", "))); the probe carries none")
             }
             return nil
         }
         let target = tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER
-        let decided = configuration.livenessCalibration.decide(
-            liveness.checks.map { LivenessScore(check: $0.check, score: $0.score, detail: $0.detail) }, targetAPCER: target)
+        let decided = configuration.livenessCalibration.decide(scores, targetAPCER: target)
         let missing = required.subtracting(decided.checksRun)
         guard missing.isEmpty else {
             throw EngineError(.livenessRequired, "risk tier \(tier.name) requires \(missing.sorted().map(\.rawValue).joined(separator: ", ")), which did not run")

@@ -1,6 +1,7 @@
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
+import BiomatchLiveness
 
 /// A template carried inside a biometric object, decoded by the format its header announces.
 public enum ProbeTemplate: Sendable {
@@ -54,16 +55,21 @@ public enum ProbeTemplate: Sendable {
 
 extension BiometricObject {
     /// A face template framed for `purpose`.
+    ///
+    /// `liveness`: the presentation-attack scores of the capture, carried in the header
+    /// (inside the message's integrity protection).
     public static func face(_ template: FaceTemplate, purpose: BiometricPurpose, validity: BiometricValidity? = nil,
-                            transaction: BiometricTransaction? = nil) -> BiometricObject {
+                            transaction: BiometricTransaction? = nil, liveness: [LivenessScore]? = nil) -> BiometricObject {
         BiometricObject(header: BiometricHeader(dataType: .processed, purpose: purpose, quality: template.quality, validity: validity,
-                                                format: .biomatchFaceTemplate, transaction: transaction),
+                                                format: .biomatchFaceTemplate, transaction: transaction,
+                                                presentationAttackScores: liveness.map(padScores)),
                         data: template.serialized())
     }
 
     /// A finger template framed as an ISO/IEC 19794-2 record for `purpose`.
     public static func finger(_ template: FingerprintTemplate, position: FingerPosition, purpose: BiometricPurpose,
-                              validity: BiometricValidity? = nil, transaction: BiometricTransaction? = nil) throws -> BiometricObject {
+                              validity: BiometricValidity? = nil, transaction: BiometricTransaction? = nil,
+                              liveness: [LivenessScore]? = nil) throws -> BiometricObject {
         let record: [UInt8]
         do {
             record = try template.record(format: .iso19794_2_2005, position: position).encoded()
@@ -71,7 +77,13 @@ extension BiometricObject {
             throw EngineError(.invalidTemplate, "the finger template cannot be written as ISO/IEC 19794-2: \(error)")
         }
         return BiometricObject(header: BiometricHeader(dataType: .processed, purpose: purpose, quality: template.quality, validity: validity,
-                                                       format: .isoFingerMinutiae, transaction: transaction),
+                                                       format: .isoFingerMinutiae, transaction: transaction,
+                                                       presentationAttackScores: liveness.map(padScores)),
                                data: record)
+    }
+
+    /// Liveness scores as header entries (scores clamped to 0…1; the wire carries 1/10,000).
+    static func padScores(_ scores: [LivenessScore]) -> [BiometricPADScore] {
+        scores.map { BiometricPADScore(check: $0.check.rawValue, score: $0.score.isFinite ? min(1, max(0, $0.score)) : 0) }
     }
 }

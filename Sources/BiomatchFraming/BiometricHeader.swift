@@ -101,10 +101,35 @@ public struct BiometricTransaction: Sendable, Hashable {
     public var idHex: String { id.map { String(format: "%02x", $0) }.joined() }
 }
 
+/// A Biomatch extension to the X9.84 header: one presentation-attack check's score for the
+/// capture the object holds, so the terminal's liveness evidence travels inside the
+/// integrity (and privacy) protection with the template it belongs to, and cannot be
+/// swapped or replayed on its own.
+///
+/// Encoded in the header's `[8]` as `SEQUENCE OF SEQUENCE { check UTF8String, score
+/// INTEGER (0..10000) }`, the score in units of 1/10,000.
+public struct BiometricPADScore: Sendable, Hashable {
+    /// The check's name (`passive-face`, `active-challenge`, `depth`, `infrared`,
+    /// `fingerprint`), 1–32 characters.
+    public var check: String
+    /// 0 (attack) … 1 (bona fide), carried to 1/10,000.
+    public var score: Double
+
+    /// A score; `score` is rounded to 1/10,000 on the wire.
+    public init(check: String, score: Double) {
+        self.check = check
+        self.score = score
+    }
+
+    static let checkLength = 1...32
+    static let maximumCount = 16
+}
+
 /// The readable description of a biometric object (X9.84 `BiometricHeader`).
 ///
 /// Encoded as a DER SEQUENCE with automatic tags `[0]`…`[6]` (version DEFAULT 0 is never
-/// encoded, as DER requires) and the Biomatch transaction as `[7]`.
+/// encoded, as DER requires), the Biomatch transaction as `[7]` and the Biomatch
+/// presentation-attack scores as `[8]`.
 public struct BiometricHeader: Sendable, Hashable {
     /// Header version: 0 (`hv1`) is the only one defined.
     public var version: Int
@@ -122,11 +147,14 @@ public struct BiometricHeader: Sendable, Hashable {
     public var format: BiometricFormat?
     /// The transaction (Biomatch extension, for probes).
     public var transaction: BiometricTransaction?
+    /// Presentation-attack scores of the capture (Biomatch extension, for probes).
+    public var presentationAttackScores: [BiometricPADScore]?
 
     /// A header; only version 0 is defined.
     public init(version: Int = 0, recordType: ASN1ObjectIdentifier? = nil, dataType: BiometricDataType? = nil,
                 purpose: BiometricPurpose? = nil, quality: Int? = nil, validity: BiometricValidity? = nil,
-                format: BiometricFormat? = nil, transaction: BiometricTransaction? = nil) {
+                format: BiometricFormat? = nil, transaction: BiometricTransaction? = nil,
+                presentationAttackScores: [BiometricPADScore]? = nil) {
         self.version = version
         self.recordType = recordType
         self.dataType = dataType
@@ -135,6 +163,7 @@ public struct BiometricHeader: Sendable, Hashable {
         self.validity = validity
         self.format = format
         self.transaction = transaction
+        self.presentationAttackScores = presentationAttackScores
     }
 
     static let supportedVersion = 0
@@ -150,6 +179,16 @@ public struct BiometricHeader: Sendable, Hashable {
         }
         if let transaction, !Self.transactionIDRange.contains(transaction.id.count) {
             throw FramingError(.invalidArgument, "transaction id must be 8–64 bytes, not \(transaction.id.count)")
+        }
+        if let scores = presentationAttackScores {
+            guard scores.count <= BiometricPADScore.maximumCount else {
+                throw FramingError(.invalidArgument, "at most \(BiometricPADScore.maximumCount) presentation-attack scores, not \(scores.count)")
+            }
+            for s in scores {
+                guard BiometricPADScore.checkLength.contains(s.check.utf8.count), s.score.isFinite, (0...1).contains(s.score) else {
+                    throw FramingError(.invalidArgument, "a presentation-attack score needs a check name of 1–32 bytes and a score in 0…1")
+                }
+            }
         }
         try coder.appendConstructedNode(identifier: identifier) { coder in
             // version DEFAULT 0: DER leaves it out.
@@ -189,6 +228,16 @@ public struct BiometricHeader: Sendable, Hashable {
                     try GeneralizedTime(wholeSeconds: transaction.time).serialize(into: &coder, withIdentifier: contextTag(1))
                 }
             }
+            if let scores = presentationAttackScores {
+                try coder.appendConstructedNode(identifier: contextTag(8)) { coder in
+                    for s in scores {
+                        try coder.appendConstructedNode(identifier: .sequence) { coder in
+                            try coder.serialize(ASN1UTF8String(s.check))
+                            try coder.serialize(Int((s.score * 10_000).rounded()))
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -202,7 +251,7 @@ public struct BiometricHeader: Sendable, Hashable {
         while let child = nodes.next() {
             // Fields appear at most once, in tag order.
             guard child.identifier.tagClass == .contextSpecific, child.identifier.tagNumber >= expected,
-                  child.identifier.tagNumber <= 7 else {
+                  child.identifier.tagNumber <= 8 else {
                 throw FramingError(.unexpectedTag, "BiometricHeader: unexpected or out-of-order element \(child.identifier)")
             }
             let tag = child.identifier.tagNumber
@@ -227,8 +276,10 @@ public struct BiometricHeader: Sendable, Hashable {
                 validity = try Self.decodeValidity(child)
             case 6:
                 format = try Self.decodeFormat(child)
-            default:
+            case 7:
                 transaction = try Self.decodeTransaction(child)
+            default:
+                presentationAttackScores = try Self.decodePADScores(child)
             }
         }
     }
@@ -297,6 +348,33 @@ public struct BiometricHeader: Sendable, Hashable {
             }
         } catch {
             throw FramingError.decoding(error, "BiometricHeader.transaction")
+        }
+    }
+
+    private static func decodePADScores(_ node: ASN1Node) throws -> [BiometricPADScore] {
+        do {
+            return try DER.sequence(node, identifier: contextTag(8)) { nodes in
+                var scores: [BiometricPADScore] = []
+                while let item = nodes.next() {
+                    guard scores.count < BiometricPADScore.maximumCount else {
+                        throw FramingError(.limitExceeded, "more than \(BiometricPADScore.maximumCount) presentation-attack scores")
+                    }
+                    scores.append(try DER.sequence(item, identifier: .sequence) { fields in
+                        let name: String
+                        do { name = String(try ASN1UTF8String(derEncoded: try requiredNode(&fields, .utf8String, "PADScore.check"))) }
+                        catch let error as FramingError { throw error }
+                        catch { throw FramingError.decoding(error, "PADScore.check") }
+                        guard BiometricPADScore.checkLength.contains(name.utf8.count) else {
+                            throw FramingError(.malformed, "PADScore.check must be 1–32 bytes")
+                        }
+                        let score = try integer(try requiredNode(&fields, .integer, "PADScore.score"), .integer, "PADScore.score", range: 0...10_000)
+                        return BiometricPADScore(check: name, score: Double(score) / 10_000)
+                    })
+                }
+                return scores
+            }
+        } catch {
+            throw FramingError.decoding(error, "BiometricHeader.presentationAttackScores")
         }
     }
 }

@@ -109,7 +109,7 @@ public struct LivenessCalibration: Sendable {
     public func decide(_ scores: [LivenessScore], targetAPCER: Double) -> LivenessResult {
         var weakest: [LivenessCheck: LivenessScore] = [:]
         for s in scores {
-            let score = s.score.isFinite ? s.score : 0
+            let score = s.score.isFinite && (0...1).contains(s.score) ? s.score : 0  // out of range: no evidence
             if let seen = weakest[s.check], seen.score <= score { continue }
             weakest[s.check] = LivenessScore(check: s.check, score: score, detail: s.detail)
         }

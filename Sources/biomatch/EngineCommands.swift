@@ -83,24 +83,28 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a framed probe (or a raw face image, locally) against a claimed subject at a risk tier's FMR target.",
-        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, passive face or fingerprint PAD at APCER 5 %), high (1e-5, passive face PAD and an active challenge, fingerprint PAD, at APCER 1 %). --liveness takes the JSON `biomatch liveness --json` prints; a raw --image is scored by passive face PAD when no --liveness is given.")
+        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, passive face or fingerprint PAD at APCER 5 %), high (1e-5, passive face PAD and an active challenge, fingerprint PAD, at APCER 1 %). Liveness travels inside the framed probe (`object make --liveness`); a raw --image is scored by passive face PAD, or takes --liveness (the JSON `biomatch liveness --json` prints).")
     @OptionGroup var options: EngineOptions
     @Option(help: "The claimed subject id.") var subject: String
     @Option(help: "A framed probe (DER).") var object: String?
     @Option(help: "A raw face image (trusted local path, no framing).") var image: String?
     @Option(help: "Risk tier name.") var tier: String?
     @Option(help: "Payment amount in minor units (picks the tier).") var amount: Int64?
-    @Option(help: "The terminal's liveness result (JSON from `biomatch liveness --json`).") var liveness: String?
+    @Option(help: "With --image: a liveness result (JSON from `biomatch liveness --json`) instead of the engine's passive PAD.") var liveness: String?
 
     func run() async throws {
         let engine = try options.engine(faces: true)
+        if liveness != nil && object != nil {
+            printError("a framed probe carries its liveness scores in its headers (`biomatch object make --liveness`); --liveness is for --image")
+            throw ExitCode(2)
+        }
         let evidence = try liveness.map(readLivenessResult)
         let decision: Decision = try await reportingEngineErrors {
             switch (object, image) {
             case (let path?, nil):
                 let bytes = try readBytes(path, "object file")
-                if let amount { return try await engine.verify(bytes, claimedSubject: subject, amount: amount, liveness: evidence) }
-                return try await engine.verify(bytes, claimedSubject: subject, tier: tier ?? "low", liveness: evidence)
+                if let amount { return try await engine.verify(bytes, claimedSubject: subject, amount: amount) }
+                return try await engine.verify(bytes, claimedSubject: subject, tier: tier ?? "low")
             case (nil, let path?):
                 return try await engine.verify(faceImage: try readBytes(path, "image"), claimedSubject: subject, tier: tier ?? "low", liveness: evidence)
             default:
@@ -122,13 +126,12 @@ struct IdentifyCommand: AsyncParsableCommand {
     @OptionGroup var options: EngineOptions
     @Option(help: "A framed identify probe (DER).") var object: String
     @Option(help: "Risk tier name.") var tier = "low"
-    @Option(help: "The terminal's liveness result (JSON from `biomatch liveness --json`).") var liveness: String?
 
     func run() async throws {
         let engine = try options.engine(faces: true)
         let bytes = try readBytes(object, "object file")
         let decision = try await reportingEngineErrors {
-            try await engine.identify(bytes, tier: tier, liveness: try liveness.map(readLivenessResult))
+            try await engine.identify(bytes, tier: tier)
         }
         try printDecision(decision, json: options.store.json)
         if !decision.isMatch { throw ExitCode(1) }

@@ -3,6 +3,7 @@ import BiomatchEngine
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
+import BiomatchLiveness
 import Crypto
 import Foundation
 
@@ -63,6 +64,7 @@ struct ObjectCommand: ParsableCommand {
         @Option(name: .customLong("sign-key"), help: "ECDSA P-256 private key NAME=PEM-FILE.") var signKey: String?
         @Option(name: .customLong("enc-key"), help: "AES-256 key NAME=FILE.") var encKey: String?
         @Option(help: "Write the DER here.") var out: String
+        @Option(help: "Liveness result of the capture (JSON from `biomatch liveness --json`): its scores go in the headers, face checks with the face, fingerprint PAD with the fingers.") var liveness: String?
 
         func run() throws {
             let purposes: [String: BiometricPurpose] = ["verify": .verify, "identify": .identify, "enroll": .enroll,
@@ -78,6 +80,8 @@ struct ObjectCommand: ParsableCommand {
             let now = Date()
             let transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
             let validity = validFor.map { BiometricValidity(notBefore: now, notAfter: now.addingTimeInterval(TimeInterval($0))) }
+            let scores = try liveness.map(readLivenessResult)?.checks.map { LivenessScore(check: $0.check, score: $0.score) }
+            let faceScores = scores?.filter { $0.check.modality == "face" }, fingerScores = scores?.filter { $0.check.modality == "finger" }
             var objects: [BiometricObject] = []
             if !face.isEmpty {
                 let pipeline = FacePipeline(models: try loadModels())
@@ -86,7 +90,8 @@ struct ObjectCommand: ParsableCommand {
                         try (purpose.isEnrollment ? pipeline.enroll(try DecodedImage(contentsOf: URL(fileURLWithPath: path))) :
                              pipeline.capture(in: try DecodedImage(contentsOf: URL(fileURLWithPath: path)))).template
                     }
-                    objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction))
+                    objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction,
+                                         liveness: faceScores?.isEmpty == false ? faceScores : nil))
                 }
             }
             for (i, path) in finger.enumerated() {
@@ -99,7 +104,8 @@ struct ObjectCommand: ParsableCommand {
                     throw ExitCode(2)
                 }
                 objects.append(try reportingEngineErrors {
-                    try .finger(template, position: fingerPosition, purpose: purpose, validity: validity, transaction: transaction)
+                    try .finger(template, position: fingerPosition, purpose: purpose, validity: validity, transaction: transaction,
+                                liveness: fingerScores?.isEmpty == false ? fingerScores : nil)
                 })
             }
             var integrity: IntegrityProtection?
@@ -218,6 +224,7 @@ struct HeaderReport: Encodable {
     var format: String?
     var transactionID: String?
     var transactionTime: String?
+    var presentationAttackScores: [String: Double]?
 
     init(_ h: BiometricHeader) {
         let iso = ISO8601DateFormatter()
@@ -244,12 +251,14 @@ struct HeaderReport: Encodable {
         }
         transactionID = h.transaction?.idHex
         transactionTime = h.transaction.map { iso.string(from: $0.time) }
+        presentationAttackScores = h.presentationAttackScores.map { $0.reduce(into: [:]) { $0[$1.check] = $1.score } }
     }
 
     var text: String {
         [purpose.map { "purpose \($0)" }, dataType.map { "data \($0)" }, quality.map { "quality \($0)" },
          notBefore.map { "valid from \($0)" }, notAfter.map { "until \($0)" }, format,
-         transactionID.map { "transaction \($0)" }, transactionTime.map { "captured \($0)" }]
+         transactionID.map { "transaction \($0)" }, transactionTime.map { "captured \($0)" },
+         presentationAttackScores.map { "PAD " + $0.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }]
             .compactMap { $0 }.joined(separator: ", ")
     }
 }

@@ -98,14 +98,7 @@ import Testing
         #expect(try f.store.verifyAudit().valid)
     }
 
-    /// The terminal's liveness result; the engine decides it again from the scores.
-    private func terminalResult(_ scores: [LivenessScore], claimBonaFide: Bool = true) -> LivenessResult {
-        var result = LivenessCalibration(measured: [:], fixed: [.passiveFace: 0, .activeChallenge: 0]).decide(scores, targetAPCER: 0.05)
-        result.isBonaFide = claimBonaFide  // a forged verdict must not matter
-        return result
-    }
-
-    @Test func livenessChecksAreRequiredByTierAndDecidedByTheEngine() async throws {
+    @Test func livenessChecksTravelInTheProbeAndAreRequiredByTier() async throws {
         var configuration = EngineConfiguration.standard
         configuration.livenessCalibration = LivenessCalibration(measured: [.passiveFace: PADCalibration(
             points: [.init(apcer: 0.01, threshold: 0.8, bpcer: 0.2), .init(apcer: 0.05, threshold: 0.6, bpcer: 0.05)],
@@ -114,15 +107,14 @@ import Testing
         let alice = try await enroll(f, "alice", seed: 1)
         let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
         func verify(_ tier: String, _ scores: [LivenessScore]?) async throws -> Decision {
-            try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: tier,
-                                      liveness: scores.map { terminalResult($0) })
+            try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date, liveness: scores), claimedSubject: "alice", tier: tier)
         }
         let passive = { (s: Double) in LivenessScore(check: .passiveFace, score: s) }
         let challenge = LivenessScore(check: .activeChallenge, score: 1)
         await expectRefusal(.livenessRequired) { try await verify("standard", nil) }
         let decision = try await verify("standard", [passive(0.7)])
         #expect(decision.isMatch && decision.liveness?.isBonaFide == true && decision.liveness?.checks.first?.threshold == 0.6)
-        // Under the threshold at APCER 5 %, though the terminal's verdict says bona fide.
+        // Under the engine's threshold at APCER 5 %.
         await expectRefusal(.livenessFailed) { try await verify("standard", [passive(0.5)]) }
         // The high tier also wants the active challenge, and takes thresholds at APCER 1 %.
         await expectRefusal(.livenessRequired) { try await verify("high", [passive(0.9)]) }
@@ -130,14 +122,36 @@ import Testing
         await expectRefusal(.livenessFailed) { try await verify("high", [passive(0.9), LivenessScore(check: .activeChallenge, score: 0)]) }
         let high = try await verify("high", [passive(0.9), challenge])
         #expect(high.isMatch && high.liveness?.targetAPCER == 0.01 && high.liveness?.checks.count == 2)
-        // A result that says attack refuses even where the tier requires no liveness.
+        // Scores that say attack refuse even where the tier requires no liveness.
         await expectRefusal(.livenessFailed) { try await verify("low", [passive(0.3)]) }
         // Payment amounts pick the tier.
-        let byAmount = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", amount: 50_000,
-                                                 liveness: terminalResult([passive(0.95)]))
+        let byAmount = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date, liveness: [passive(0.95)]), claimedSubject: "alice", amount: 50_000)
         #expect(byAmount.tier == "standard" && byAmount.fmrTarget == "1e-4" && byAmount.isMatch)
         await expectRefusal(.unknownTier) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "platinum") }
         #expect(try f.store.verifyAudit().valid)
+    }
+
+    @Test func livenessScoresAreBoundByTheProbesIntegrity() async throws {
+        var configuration = EngineConfiguration.standard
+        configuration.probesRequirePrivacy = false  // headers in clear, to tamper with
+        configuration.livenessCalibration = LivenessCalibration(measured: [.passiveFace: PADCalibration(
+            points: [.init(apcer: 0.05, threshold: 0.6, bpcer: 0.05)], bonaFideCount: 100, attackCounts: ["print": 100])])
+        let f = try EngineFixture(configuration: configuration)
+        let alice = try await enroll(f, "alice", seed: 1)
+        let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
+        let message = try f.terminal.probe(probe, at: f.clock.date, liveness: [LivenessScore(check: .passiveFace, score: 0.5)],
+                                           protection: .integrity(.mac(keyName: "t1/mac", key: f.terminal.macKey)))
+        // Raise the score from 0.5 (INTEGER 5000) to 1 (10000) in the clear header: the MAC no longer holds.
+        let old: [UInt8] = [0x02, 0x02, 0x13, 0x88], new: [UInt8] = [0x02, 0x02, 0x27, 0x10]
+        let at = try #require((0...(message.count - 4)).first { Array(message[$0..<($0 + 4)]) == old })
+        var forged = message
+        forged.replaceSubrange(at..<(at + 4), with: new)
+        await expectRefusal(.integrityFailure) { try await f.engine.verify(forged, claimedSubject: "alice", tier: "standard") }
+        await expectRefusal(.livenessFailed) { try await f.engine.verify(message, claimedSubject: "alice", tier: "standard") }
+        // A check the engine does not know is refused, not ignored.
+        var object = BiometricObject.face(probe, purpose: .verify, transaction: .fresh(at: f.clock.date))
+        object.header.presentationAttackScores = [BiometricPADScore(check: "x-ray", score: 1)]
+        await expectRefusal(.unsupportedObject) { try await f.engine.verify(try f.terminal.frame([object]), claimedSubject: "alice", tier: "low") }
     }
 
     @Test func expiredRevokedAndUnknownReferencesAreRefused() async throws {

@@ -2,6 +2,7 @@
 import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
+import BiomatchLiveness
 import BiomatchStore
 import Crypto
 import Foundation
@@ -34,8 +35,9 @@ struct TestTerminal {
         try BiometricMessage.seal(objects, protection: try protection ?? self.protection).derEncoded()
     }
 
-    func probe(_ template: FaceTemplate, at time: Date, purpose: BiometricPurpose = .verify, validity: BiometricValidity? = nil) throws -> [UInt8] {
-        try frame([.face(template, purpose: purpose, validity: validity, transaction: .fresh(at: time))])
+    func probe(_ template: FaceTemplate, at time: Date, purpose: BiometricPurpose = .verify, validity: BiometricValidity? = nil,
+               liveness: [LivenessScore]? = nil, protection: Protection? = nil) throws -> [UInt8] {
+        try frame([.face(template, purpose: purpose, validity: validity, transaction: .fresh(at: time), liveness: liveness)], protection: protection)
     }
 }
 

@@ -63,4 +63,34 @@ import Testing
             _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x89, 0x01, 0x01]), identifier: .sequence)
         }
     }
+
+    @Test func presentationAttackScoresTravelToTenThousandthsAndHostileOnesAreRefused() throws {
+        let header = BiometricHeader(presentationAttackScores: [BiometricPADScore(check: "passive-face", score: 0.123456), BiometricPADScore(check: "fingerprint", score: 1)])
+        #expect(try roundTrip(header).presentationAttackScores == [BiometricPADScore(check: "passive-face", score: 0.1235), BiometricPADScore(check: "fingerprint", score: 1)])
+        // A score of 10001/10000.
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x0B, 0xA8, 0x09, 0x30, 0x07, 0x0C, 0x01, 0x78, 0x02, 0x02, 0x27, 0x11]), identifier: .sequence)
+        }
+        // An empty check name.
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x0A, 0xA8, 0x08, 0x30, 0x06, 0x0C, 0x00, 0x02, 0x02, 0x13, 0x88]), identifier: .sequence)
+        }
+        // A score without its name, and an extra field.
+        expectFramingError(.unexpectedTag) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x07, 0xA8, 0x05, 0x30, 0x03, 0x02, 0x01, 0x05]), identifier: .sequence)
+        }
+        #expect(throws: FramingError.self) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x0C, 0xA8, 0x0A, 0x30, 0x08, 0x0C, 0x01, 0x78, 0x02, 0x01, 0x05, 0x05, 0x00]), identifier: .sequence)
+        }
+        // Seventeen scores.
+        let entry: [UInt8] = [0x30, 0x06, 0x0C, 0x01, 0x78, 0x02, 0x01, 0x05]
+        let many = Array(repeating: entry, count: 17).flatMap { $0 }
+        expectFramingError(.limitExceeded) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x81, 0x8B, 0xA8, 0x81, 0x88] + many), identifier: .sequence)
+        }
+        // The encoder refuses what the decoder would.
+        for bad in [BiometricPADScore(check: "x", score: 1.5), BiometricPADScore(check: "", score: 0.5), BiometricPADScore(check: "x", score: .nan)] {
+            expectFramingError(.invalidArgument) { _ = try roundTrip(BiometricHeader(presentationAttackScores: [bad])) }
+        }
+    }
 }
