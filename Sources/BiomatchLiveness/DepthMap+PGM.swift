@@ -2,7 +2,7 @@ extension DepthMap {
     /// Reads a binary PGM (`P5`) depth image: 16-bit big-endian samples in millimetres
     /// (maxval above 255), or 8-bit ones.
     ///
-    /// - Throws: ``LivenessError`` for anything else, a truncated file or absurd dimensions.
+    /// - Throws: ``LivenessError`` for anything else, a truncated file or sides over 4,096.
     public init(pgm bytes: [UInt8]) throws {
         var index = 0
         func token() throws -> String {
@@ -23,7 +23,7 @@ extension DepthMap {
         }
         guard try token() == "P5" else { throw LivenessError("the depth file is not a binary PGM (P5); save the depth map as 16-bit PGM in millimetres") }
         guard let width = Int(try token()), let height = Int(try token()), let maxval = Int(try token()),
-              (1...16_384).contains(width), (1...16_384).contains(height), (1...65_535).contains(maxval) else {
+              (1...4_096).contains(width), (1...4_096).contains(height), (1...65_535).contains(maxval) else {
             throw LivenessError("the depth file's PGM header has an invalid size or maximum value")
         }
         index += 1  // the single whitespace byte after maxval

@@ -14,6 +14,8 @@ public enum FingerprintTextureFeatures {
     public static let names = ["ridge-coherence", "ink-coverage", "high-pass-ratio", "lbp-entropy"]
     /// Length of a feature vector.
     public static let count = names.count
+    /// Largest side accepted (a 1,000-dpi capture of a whole palm is about 2,000 px).
+    public static let maximumSide = 2_048
 
     /// The features of a grey image (one byte a pixel, row-major). Images with light ridges
     /// on a dark background (inverted captures) are turned the usual way round first.
@@ -23,6 +25,10 @@ public enum FingerprintTextureFeatures {
     public static func extract(grey: [UInt8], width: Int, height: Int) throws -> [Float] {
         guard width >= 64, height >= 64, grey.count == width * height else {
             throw LivenessError("a fingerprint image must be at least 64×64 with one byte a pixel (\(width)×\(height), \(grey.count) bytes)")
+        }
+        // Larger than any fingerprint sensor's frame: refused rather than scored slowly.
+        guard width <= maximumSide, height <= maximumSide else {
+            throw LivenessError("a \(width)×\(height) image is larger than a fingerprint capture (at most \(maximumSide)×\(maximumSide))")
         }
         var image = grey.map(Double.init)
         // Polarity: the background (image border) should be light.

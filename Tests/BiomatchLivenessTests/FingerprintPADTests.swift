@@ -47,6 +47,7 @@ import Testing
         #expect(throws: LivenessError.self) { _ = try FingerprintTextureFeatures.extract(grey: [UInt8](repeating: 255, count: 128 * 128), width: 128, height: 128) }
         #expect(throws: LivenessError.self) { _ = try FingerprintTextureFeatures.extract(grey: [1, 2, 3], width: 64, height: 64) }
         #expect(throws: LivenessError.self) { _ = try FingerprintTextureFeatures.extract(grey: [UInt8](repeating: 0, count: 32 * 32), width: 32, height: 32) }
+        #expect(throws: LivenessError.self) { _ = try FingerprintTextureFeatures.extract(grey: [UInt8](repeating: 0, count: 4_000 * 64), width: 4_000, height: 64) }
     }
 
     static let livdet = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
