@@ -27,13 +27,15 @@ head -c 20000 "$samples/messi5.jpg" > "$work/truncated.jpg"
 
 # ---- The engine on an SQLite store: enroll, then verify and identify framed probes ----
 store="$work/store.sqlite"; keys="$work/keys"; mkdir -p "$keys"; chmod 700 "$keys"
-eng=(--store "$store" --key-file "$keys/kek" --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --verify-key "t1/sig=$keys/t1-sig.pem.pub")
+eng=(--store "$store" --key-file "$keys/kek" --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --verify-key "t1/sig=$keys/t1-sig.pem.pub"
+     --challenge-key "$keys/challenge")
 echo
 echo "== a store and the keys a terminal shares with the engine"
 "$bm" store init --store "$store" --key-file "$keys/kek" --generate-key 2>/dev/null
 "$bm" object keygen --kind shared --out "$keys/t1-mac" >/dev/null
 "$bm" object keygen --kind shared --out "$keys/t1-enc" >/dev/null
 "$bm" object keygen --kind signing --out "$keys/t1-sig.pem" >/dev/null
+"$bm" object keygen --kind shared --out "$keys/challenge" >/dev/null   # the engine's, for active challenges
 echo
 echo "== enroll: the astronaut (face and right index finger) and Messi (face)"
 "$bm" enroll "${eng[@]}" --subject astronaut --face "$samples/astronaut.png" --finger "$samples/finger/p1_1.png" --position 2 2>/dev/null
@@ -74,6 +76,16 @@ echo "== the same kind of payment without liveness scores is refused (exit 5)"
 "$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment2.der" >/dev/null 2>&1
 if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment2.der" --amount 50000 2>&1 | grep -v " info "; then :; fi
+echo
+echo "== a 5,000.00 payment (tier high: FMR 1e-5, passive PAD and an engine-issued active challenge at APCER 1 %)"
+challenge=$("$bm" challenge "${eng[@]}" 2>/dev/null)
+echo "$challenge"
+# The terminal has only a still photo to answer with: five frames of the same picture.
+still="$work/astronaut-small.ppm"
+"$bm" object make --face "$still" --purpose verify --liveness "$work/liveness.json" \
+  --challenge "$(echo "$challenge" | awk '/^challenge /{print $2}')" --frames "$still" "$still" "$still" "$still" "$still" \
+  --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/high.der" >/dev/null 2>&1
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/high.der" --amount 500000 2>&1 | grep -v " info "; then :; fi
 echo
 echo "== fingerprint PAD on the sample finger (ridge texture; a demonstration model from 9 LivDet images)"
 "$bm" liveness --finger "$samples/finger/p1_2.png" 2>/dev/null || echo "   (exit $?: this live finger comes from another sensor; a model from 9 images of one sensor does not transfer)"

@@ -28,8 +28,9 @@ extension Engine {
         request = try admit(message, for: .identify, subjectID: nil)
         let livenessDecision: LivenessResult?
         do {
-            let templates = try request.objects.flatMap { try ProbeTemplate.decode($0) }
-            livenessDecision = try checkLiveness(try Self.framedLivenessScores(request.objects), tier: tier, modalities: Set(templates.map(\.modality)))
+            let templates = try request.objects.filter { $0.header.format != .biomatchLandmarkTrack }.flatMap { try ProbeTemplate.decode($0) }
+            livenessDecision = try checkLiveness(try livenessScores(request.objects, transaction: request.transaction), tier: tier,
+                                                 modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
             guard faces.count == 1, templates.count == 1, let face = faces.first else {

@@ -69,8 +69,9 @@ extension Engine {
         let (score, threshold, rule, reasons): (Double, Double, String, [String])
         let livenessDecision: LivenessResult?
         do {
-            let templates = try objects.flatMap { try ProbeTemplate.decode($0) }
-            livenessDecision = try checkLiveness(try liveness ?? Self.framedLivenessScores(objects), tier: tier, modalities: Set(templates.map(\.modality)))
+            let templates = try objects.filter { $0.header.format != .biomatchLandmarkTrack }.flatMap { try ProbeTemplate.decode($0) }
+            livenessDecision = try checkLiveness(try liveness ?? livenessScores(objects, transaction: transaction), tier: tier,
+                                                 modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
             scores = try compare(templates, subjectID: subjectID)
             (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget)
@@ -134,7 +135,9 @@ extension Engine {
             throw EngineError(.livenessRequired, "risk tier \(tier.name) requires \(missing.sorted().map(\.rawValue).joined(separator: ", ")), which did not run")
         }
         guard decided.isBonaFide else {
-            let failed = decided.checks.filter { !$0.passed }.map { "\($0.check.rawValue) \(Self.format($0.score)) < \(Self.format($0.threshold))" }
+            let failed = decided.checks.filter { !$0.passed }.map {
+                "\($0.check.rawValue) \(Self.format($0.score)) < \(Self.format($0.threshold))" + ($0.detail.isEmpty ? "" : " (\($0.detail))")
+            }
             throw EngineError(.livenessFailed, "presentation attack suspected at APCER \(target) (tier \(tier.name)): " + (failed.isEmpty ? decided.reasons.joined(separator: "; ") : failed.joined(separator: ", ")))
         }
         return decided

@@ -4,6 +4,7 @@ import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchLiveness
 import BiomatchStore
+import Crypto
 import Foundation
 import Logging
 
@@ -31,6 +32,7 @@ public actor Engine {
     let clock: @Sendable () -> Date
     var faceGallery: FaceGalleryIndex?
     let livenessAssessor: LivenessAssessor?
+    let challengeKey: SymmetricKey?
     let logger = Logger(label: "biomatch.engine")
 
     /// Model id under which finger references are stored (an ISO/IEC 19794-2 record each).
@@ -46,11 +48,13 @@ public actor Engine {
     ///   - faceComparator: needed for face decisions (its calibration gives the thresholds).
     ///   - livenessAssessor: runs passive face PAD on raw face images that come without a
     ///     liveness result (framed probes carry the terminal's).
+    ///   - challengeKey: authenticates the active challenges the engine issues (every node
+    ///     of a deployment holds the same); nil: no challenges.
     ///   - clock: the engine's time (injectable for tests).
     /// - Throws: ``EngineError`` `unsupportedOperation` when a calibration cannot be used for fusion.
     public init(store: TemplateStore, keys: FramingKeys, configuration: EngineConfiguration = .standard,
                 facePipeline: FacePipeline? = nil, faceComparator: FaceComparator? = nil,
-                livenessAssessor: LivenessAssessor? = nil,
+                livenessAssessor: LivenessAssessor? = nil, challengeKey: SymmetricKey? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.store = store
         self.keys = keys
@@ -58,6 +62,7 @@ public actor Engine {
         self.facePipeline = facePipeline
         self.faceComparator = faceComparator
         self.livenessAssessor = livenessAssessor
+        self.challengeKey = challengeKey
         self.clock = clock
         do {
             faceNormalizer = try faceComparator.map { try ScoreNormalizer(calibration: $0.calibration) }

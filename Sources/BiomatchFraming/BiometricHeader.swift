@@ -72,6 +72,9 @@ public struct BiometricFormat: Sendable, Hashable {
     /// The Biomatch face template, version 1 (`Docs/face-template-format.md`). Owner 0xFFFE
     /// is a private-use placeholder: Biomatch holds no registered CBEFF owner code.
     public static let biomatchFaceTemplate = BiometricFormat(owner: .cbeff(0xFFFE), type: 1)
+    /// A Biomatch landmark track: the five face landmarks of each frame answering an
+    /// engine-issued active challenge (owner 0xFFFE, private use, type 2).
+    public static let biomatchLandmarkTrack = BiometricFormat(owner: .cbeff(0xFFFE), type: 2)
 }
 
 /// A Biomatch extension to the X9.84 header: the transaction a verification probe belongs

@@ -12,6 +12,7 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @OptionGroup var keys: FramingKeyOptions
     @Flag(help: "Accept probes without a privacy block (integrity is still required).") var allowUnencryptedProbes = false
+    @Option(help: "Key file (as `object keygen --kind shared` writes) authenticating the active challenges the engine issues; every node holds the same.") var challengeKey: String?
 
     /// Opens the store and builds the engine (face models when `faces`).
     func engine(faces: Bool) throws -> Engine {
@@ -30,7 +31,7 @@ struct EngineOptions: ParsableArguments {
         }
         return try reportingEngineErrors {
             try Engine(store: store, keys: try keys.keys(), configuration: configuration, facePipeline: pipeline, faceComparator: comparator,
-                       livenessAssessor: assessor)
+                       livenessAssessor: assessor, challengeKey: try challengeKey.map(FramingKeyOptions.sharedKey))
         }
     }
 }
@@ -200,5 +201,28 @@ struct EnrollCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// `biomatch challenge`: the engine issues an active challenge.
+struct ChallengeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "challenge",
+        abstract: "Issue an active liveness challenge: random prompts, a time limit, and the transaction id the answer must be framed under.",
+        discussion: "The terminal records the customer following the prompts and frames the face and the landmark track under that id (`object make --challenge ID --frames …`). Needs --challenge-key.")
+    @OptionGroup var options: EngineOptions
+    @Option(help: "Number of prompts (1–4).") var count = 3
+    @Option(help: "Seconds to do them in (2–60).") var timeLimit = 10
+
+    func run() async throws {
+        guard options.challengeKey != nil else {
+            printError("give --challenge-key (a shared key file) so the engine can issue and later check the challenge")
+            throw ExitCode(2)
+        }
+        let engine = try options.engine(faces: false)
+        let challenge = try await reportingEngineErrors { try await engine.issueChallenge(count: count, timeLimit: timeLimit) }
+        if options.store.json { try printJSON(challenge); return }
+        print("challenge \(challenge.transactionIDHex)")
+        print("prompts \(challenge.prompts.map(\.rawValue).joined(separator: ",")) within \(challenge.timeLimit) s")
     }
 }

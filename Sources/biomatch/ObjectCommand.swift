@@ -64,6 +64,9 @@ struct ObjectCommand: ParsableCommand {
         @Option(name: .customLong("sign-key"), help: "ECDSA P-256 private key NAME=PEM-FILE.") var signKey: String?
         @Option(name: .customLong("enc-key"), help: "AES-256 key NAME=FILE.") var encKey: String?
         @Option(help: "Write the DER here.") var out: String
+        @Option(help: "Answer an engine-issued active challenge: its id (hex, from `biomatch challenge`) becomes the transaction id.") var challenge: String?
+        @Option(parsing: .upToNextOption, help: "Frames answering --challenge, in order (their landmarks form the track).") var frames: [String] = []
+        @Option(help: "Seconds between --frames.") var interval = 0.4
         @Option(help: "Liveness result of the capture (JSON from `biomatch liveness --json`): its scores go in the headers, face checks with the face, fingerprint PAD with the fingers.") var liveness: String?
 
         func run() throws {
@@ -78,7 +81,16 @@ struct ObjectCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let now = Date()
-            let transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
+            var transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
+            if let challenge {
+                var id: [UInt8] = [], hex = challenge[...]
+                while hex.count >= 2, let b = UInt8(hex.prefix(2), radix: 16) { id.append(b); hex = hex.dropFirst(2) }
+                guard hex.isEmpty, (8...64).contains(id.count), !frames.isEmpty, !purpose.isEnrollment else {
+                    printError("--challenge takes the hex id `biomatch challenge` printed, with --frames, for a verify or identify probe")
+                    throw ExitCode(2)
+                }
+                transaction = BiometricTransaction(id: id, time: now)
+            }
             let validity = validFor.map { BiometricValidity(notBefore: now, notAfter: now.addingTimeInterval(TimeInterval($0))) }
             let scores = try liveness.map(readLivenessResult)?.checks.map { LivenessScore(check: $0.check, score: $0.score) }
             let faceScores = scores?.filter { $0.check.modality == "face" }, fingerScores = scores?.filter { $0.check.modality == "finger" }
@@ -93,6 +105,19 @@ struct ObjectCommand: ParsableCommand {
                     objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction,
                                          liveness: faceScores?.isEmpty == false ? faceScores : nil))
                 }
+            }
+            if let transaction, challenge != nil {
+                let pipeline = FacePipeline(models: try loadModels())
+                let track = try reportingLivenessErrors { () throws -> LandmarkTrack in
+                    let points = try frames.enumerated().map { i, path -> LandmarkFrame in
+                        guard let face = try pipeline.detect(in: try DecodedImage(contentsOf: URL(fileURLWithPath: path))).max(by: { $0.confidence < $1.confidence }) else {
+                            throw LivenessError("no face in the challenge frame \(path)")
+                        }
+                        return LandmarkFrame(time: Double(i) * interval, points: face.landmarks.map { ImagePoint(x: $0.x, y: $0.y) })
+                    }
+                    return try LandmarkTrack(frames: points)
+                }
+                objects.append(.landmarkTrack(track, purpose: purpose, transaction: transaction))
             }
             for (i, path) in finger.enumerated() {
                 let template = try reportingFingerprintErrors {
@@ -245,6 +270,7 @@ struct HeaderReport: Encodable {
             switch f {
             case .biomatchFaceTemplate: name = " (Biomatch face template v1)"
             case .isoFingerMinutiae: name = " (ISO/IEC 19794-2 finger minutiae)"
+            case .biomatchLandmarkTrack: name = " (Biomatch landmark track)"
             default: name = ""
             }
             format = owner + (f.type.map { String(format: " type 0x%04X", $0) } ?? "") + name

@@ -49,13 +49,14 @@ final class EngineFixture {
     let terminal = TestTerminal()
     let engine: Engine
 
-    init(configuration: EngineConfiguration = .standard, pipeline: FacePipeline? = nil, comparator: FaceComparator = SyntheticFaces.comparator) throws {
+    init(configuration: EngineConfiguration = .standard, pipeline: FacePipeline? = nil, comparator: FaceComparator = SyntheticFaces.comparator,
+         challengeKey: SymmetricKey? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("biomatch-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try TemplateStore.create(at: .sqlite(path: directory.appendingPathComponent("store.sqlite").path),
                                          key: .key(KeyEncryptionKey.generate()), actor: "engine-test")
         engine = try Engine(store: store, keys: terminal.engineKeys, configuration: configuration, facePipeline: pipeline,
-                            faceComparator: comparator, clock: clock.function)
+                            faceComparator: comparator, challengeKey: challengeKey, clock: clock.function)
     }
 
     deinit {
