@@ -70,11 +70,7 @@ public struct LivenessAssessor: Sendable {
     public func faceScores(_ frame: DecodedImage, depth: DepthMap? = nil, infrared: GreyImage? = nil) throws -> [LivenessScore] {
         let face = try face(in: frame)
         var scores: [LivenessScore] = []
-        if let passiveFace {
-            let features = try ColorTextureFeatures.extract(bgr: frame.bgrPixels(), width: frame.width, height: frame.height,
-                                                            box: (face.box.x, face.box.y, face.box.width, face.box.height))
-            scores.append(LivenessScore(check: .passiveFace, score: passiveFace.score(features), detail: "colour-texture LBP"))
-        }
+        if let passive = try passiveScore(frame, face: face) { scores.append(passive) }
         if let depth {
             let r = Self.scaled(face.box, from: frame, toWidth: depth.width, height: depth.height)
             scores.append(try DepthFaceCheck.assess(depth, x: r.x, y: r.y, width: r.width, height: r.height).livenessScore)
@@ -84,6 +80,16 @@ public struct LivenessAssessor: Sendable {
             scores.append(try InfraredFaceCheck.assess(infrared, x: r.x, y: r.y, boxWidth: r.width, boxHeight: r.height).livenessScore)
         }
         return scores
+    }
+
+    /// Passive face PAD on a face already found in `frame`; nil without the model.
+    ///
+    /// - Throws: ``LivenessError`` when the face box does not overlap the frame.
+    public func passiveScore(_ frame: DecodedImage, face: DetectedFace) throws -> LivenessScore? {
+        guard let passiveFace else { return nil }
+        let features = try ColorTextureFeatures.extract(bgr: frame.bgrPixels(), width: frame.width, height: frame.height,
+                                                        box: (face.box.x, face.box.y, face.box.width, face.box.height))
+        return LivenessScore(check: .passiveFace, score: passiveFace.score(features), detail: "colour-texture LBP")
     }
 
     /// The active challenge over a frame sequence (seconds since the challenge was issued).

@@ -23,15 +23,7 @@ struct BenchCommand: ParsableCommand {
             var options = FacePipeline.Options()
             options.flipAugmentation = flip
             let pipeline = FacePipeline(models: try loadModels(), options: options)
-            let root = URL(fileURLWithPath: images, isDirectory: true)
-            guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
-                printError("cannot list \(images)")
-                throw ExitCode(2)
-            }
-            var files: [URL] = []
-            for case let f as URL in walker where LabelledImage.extensions.contains(f.pathExtension.lowercased()) { files.append(f) }
-            files = Array(files.sorted { $0.path < $1.path }.prefix(limit))
-            let decoded = files.compactMap { try? DecodedImage(contentsOf: $0) }
+            let decoded = try imageFiles(in: images, limit: limit).compactMap { try? DecodedImage(contentsOf: $0) }
             guard !decoded.isEmpty else {
                 printError("no decodable images in \(images)")
                 throw ExitCode(2)
@@ -72,4 +64,15 @@ struct LatencyReport: Encodable {
         case p50Ms = "p50_ms"
         case p90Ms = "p90_ms"
     }
+}
+
+/// The image files below `folder` (recursively), in path order, at most `limit`.
+func imageFiles(in folder: String, limit: Int) throws -> [URL] {
+    guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: folder, isDirectory: true), includingPropertiesForKeys: nil) else {
+        printError("cannot list \(folder)")
+        throw ExitCode(2)
+    }
+    var files: [URL] = []
+    for case let f as URL in walker where LabelledImage.extensions.contains(f.pathExtension.lowercased()) { files.append(f) }
+    return Array(files.sorted { $0.path < $1.path }.prefix(limit))
 }

@@ -34,27 +34,18 @@ extension BenchCommand {
 
         func run() throws {
             if threads > 0 { ComputeThreads.setOpenCVThreads(threads) }
-            let pipeline = FacePipeline(models: try loadModels())
-            let passive = try loadPADModel(model, modality: .face)
-            let root = URL(fileURLWithPath: images, isDirectory: true)
-            guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
-                printError("cannot list \(images)")
-                throw ExitCode(2)
-            }
-            var files: [URL] = []
-            for case let f as URL in walker where LabelledImage.extensions.contains(f.pathExtension.lowercased()) { files.append(f) }
-            let frames = files.sorted { $0.path < $1.path }.prefix(limit).compactMap { url -> DecodedImage? in
+            let assessor = LivenessAssessor(pipeline: FacePipeline(models: try loadModels()),
+                                            passiveFace: try loadPADModel(model, modality: .face), fingerprint: nil)
+            let frames = try imageFiles(in: images, limit: limit).compactMap { url -> DecodedImage? in
                 guard let image = try? DecodedImage(contentsOf: url) else { return nil }
                 return image.width == width && image.height == height ? image : try? image.resized(width: width, height: height)
             }
             guard !frames.isEmpty else { printError("no decodable images in \(images)"); throw ExitCode(2) }
             func once(_ frame: DecodedImage) throws -> (detect: Double, pad: Double)? {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                guard let face = try pipeline.detect(in: frame).max(by: { $0.confidence < $1.confidence }) else { return nil }
+                guard let face = try? assessor.face(in: frame) else { return nil }
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                let features = try ColorTextureFeatures.extract(bgr: frame.bgrPixels(), width: frame.width, height: frame.height,
-                                                                box: (face.box.x, face.box.y, face.box.width, face.box.height))
-                _ = passive.score(features)
+                _ = try assessor.passiveScore(frame, face: face)
                 let t2 = DispatchTime.now().uptimeNanoseconds
                 return (Double(t1 - t0) / 1e6, Double(t2 - t1) / 1e6)
             }
