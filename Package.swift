@@ -184,11 +184,13 @@ let package = Package(
         .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchKernels"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchTestSupport", "BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchTestSupport", "BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        // Shared by the test targets only (a seeded generator); never a product.
+        .target(name: "BiomatchTestSupport", path: "Tests/BiomatchTestSupport", swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchTestSupport", "BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchTestSupport", "BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

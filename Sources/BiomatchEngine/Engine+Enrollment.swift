@@ -34,7 +34,7 @@ extension Engine {
     /// quality gate, embedding, then as ``enroll(_:subjectID:)``.
     public func enroll(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil) throws -> EnrollmentReceipt {
         do {
-            let template = try captureFace(bytes)
+            let template = try captureFace(bytes).capture.template
             let (draft, quality) = try draft(.face(template), subjectID: subjectID, validity: validity)
             return try store([draft], subjectID: subjectID, qualities: [quality], reasons: ["raw face image, local"])
         } catch let error as EngineError where error.auditSequence == nil {

@@ -28,7 +28,7 @@ extension Engine {
         request = try admit(message, for: .identify, subjectID: nil)
         let livenessDecision: LivenessResult?
         do {
-            let templates = try request.objects.filter { $0.header.format != .biomatchLandmarkTrack }.flatMap { try ProbeTemplate.decode($0) }
+            let templates = try ProbeTemplate.decodeAll(request.objects)
             livenessDecision = try checkLiveness(try livenessScores(request.objects, transaction: request.transaction), tier: tier,
                                                  modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)

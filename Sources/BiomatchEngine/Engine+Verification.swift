@@ -46,16 +46,18 @@ extension Engine {
                        liveness: LivenessResult? = nil) throws -> Decision {
         do {
             let tier = try configuration.tier(named: tierName)
-            let template = try captureFace(bytes)
+            let (image, capture) = try captureFace(bytes)
             var scores = liveness?.checks.map { LivenessScore(check: $0.check, score: $0.score, detail: $0.detail) }
             if scores == nil, let assessor = livenessAssessor {
+                // Passive PAD on the face the capture already found (no second decode or
+                // detection); without a passive model there is no evidence, not a failed check.
                 do {
-                    scores = try assessor.faceScores(try DecodedImage(bytes: bytes, name: "probe"))
+                    scores = try assessor.passiveScore(image, face: capture.face).map { [$0] }
                 } catch {
                     throw EngineError(.captureFailed, "the probe's liveness could not be scored: \(error)")
                 }
             }
-            let object = BiometricObject.face(template, purpose: .verify)
+            let object = BiometricObject.face(capture.template, purpose: .verify)
             return try decideVerification([object], subjectID: subjectID, tier: tier, liveness: scores, protection: "raw-local", transaction: nil)
         } catch let error as EngineError where error.auditSequence == nil {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
@@ -69,7 +71,7 @@ extension Engine {
         let (score, threshold, rule, reasons): (Double, Double, String, [String])
         let livenessDecision: LivenessResult?
         do {
-            let templates = try objects.filter { $0.header.format != .biomatchLandmarkTrack }.flatMap { try ProbeTemplate.decode($0) }
+            let templates = try ProbeTemplate.decodeAll(objects)
             livenessDecision = try checkLiveness(try liveness ?? livenessScores(objects, transaction: transaction), tier: tier,
                                                  modalities: Set(templates.map(\.modality)))
             try checkProbeQuality(templates)
@@ -245,12 +247,14 @@ extension Engine {
         return (fused, -log10(target.rate), "fused", ["fused \(scores.count) comparisons by Fisher's method: " + parts.joined(separator: ", ")])
     }
 
-    func captureFace(_ bytes: [UInt8]) throws -> FaceTemplate {
+    /// Decodes a raw face image and captures its face (the decoded frame is kept for PAD).
+    func captureFace(_ bytes: [UInt8]) throws -> (image: DecodedImage, capture: FaceCapture) {
         guard let pipeline = facePipeline else {
             throw EngineError(.unsupportedOperation, "this engine has no face pipeline configured for raw images")
         }
         do {
-            return try pipeline.capture(in: try DecodedImage(bytes: bytes, name: "probe")).template
+            let image = try DecodedImage(bytes: bytes, name: "probe")
+            return (image, try pipeline.capture(in: image))
         } catch {
             throw EngineError(.captureFailed, "no usable face: \(error)")
         }

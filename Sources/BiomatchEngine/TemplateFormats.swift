@@ -18,6 +18,14 @@ public enum ProbeTemplate: Sendable {
         }
     }
 
+    /// The templates of a request's objects; landmark tracks (which answer a challenge and
+    /// are no template) are left out.
+    ///
+    /// - Throws: as ``decode(_:)``.
+    public static func decodeAll(_ objects: [BiometricObject]) throws -> [ProbeTemplate] {
+        try objects.filter { $0.header.format != .biomatchLandmarkTrack }.flatMap { try decode($0) }
+    }
+
     /// Decodes an object's data by its announced format.
     ///
     /// - Throws: ``EngineError`` `unsupportedObject` for a format the engine does not read,

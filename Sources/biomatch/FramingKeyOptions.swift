@@ -40,13 +40,7 @@ struct FramingKeyOptions: ParsableArguments {
     /// A shared key file, checked like a store key file (mode, length).
     static func sharedKey(_ path: String) throws -> SymmetricKey {
         let key = try reportingStoreErrors { try KeyEncryptionKey.fromFile(path) }
-        var bytes: [UInt8] = []
-        var hex = key.hexEncoded[...]
-        while hex.count >= 2, let b = UInt8(hex.prefix(2), radix: 16) {
-            bytes.append(b)
-            hex = hex.dropFirst(2)
-        }
-        return SymmetricKey(data: bytes)
+        return SymmetricKey(data: hexBytes(key.hexEncoded) ?? [])
     }
 
     static func publicKey(_ path: String) throws -> P256.Signing.PublicKey {
@@ -92,4 +86,14 @@ func reportingFramingErrors<T>(_ body: () throws -> T) throws -> T {
         printError("\(error.code): \(error.message)")
         throw ExitCode(error.code == .integrity || error.code == .decryption ? 4 : 2)
     }
+}
+
+/// The bytes a hex string spells, two digits a byte; nil for an odd length or a non-hex digit.
+func hexBytes(_ hex: String) -> [UInt8]? {
+    var bytes: [UInt8] = [], rest = hex[...]
+    while rest.count >= 2, let b = UInt8(rest.prefix(2), radix: 16) {
+        bytes.append(b)
+        rest = rest.dropFirst(2)
+    }
+    return rest.isEmpty ? bytes : nil
 }

@@ -83,9 +83,7 @@ struct ObjectCommand: ParsableCommand {
             let now = Date()
             var transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
             if let challenge {
-                var id: [UInt8] = [], hex = challenge[...]
-                while hex.count >= 2, let b = UInt8(hex.prefix(2), radix: 16) { id.append(b); hex = hex.dropFirst(2) }
-                guard hex.isEmpty, (8...64).contains(id.count), !frames.isEmpty, !purpose.isEnrollment else {
+                guard let id = hexBytes(challenge), (8...64).contains(id.count), !frames.isEmpty, !purpose.isEnrollment else {
                     printError("--challenge takes the hex id `biomatch challenge` printed, with --frames, for a verify or identify probe")
                     throw ExitCode(2)
                 }

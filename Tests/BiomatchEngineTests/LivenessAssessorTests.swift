@@ -40,4 +40,28 @@ import Testing
         let score = try assessor.fingerprintScore(finger)
         #expect(score.check == .fingerprint && (0...1).contains(score.score))
     }
+
+    /// A raw image on the trusted local path is scored by the engine's own passive PAD (on the
+    /// face its capture found); an assessor without a passive model gives no evidence rather
+    /// than a failed check.
+    @Test func rawImagesAreScoredByTheEnginesPassivePAD() async throws {
+        let models = try RealData.models.get()
+        let assessor = try assessor()
+        var configuration = EngineConfiguration.standard
+        configuration.livenessCalibration = assessor.calibration
+        let photo = [UInt8](try Data(contentsOf: Self.models.appendingPathComponent("samples/astronaut.png")))
+        let f = try EngineFixture(configuration: configuration, pipeline: FacePipeline(models: models),
+                                  comparator: try FaceComparator(models: models), livenessAssessor: assessor)
+        _ = try await f.engine.enroll(faceImage: photo, subjectID: "astronaut")
+        let decision = try await f.engine.verify(faceImage: photo, claimedSubject: "astronaut", tier: "standard")
+        #expect(decision.isMatch && decision.liveness?.checksRun == [.passiveFace] && decision.liveness?.isBonaFide == true)
+
+        let noModel = LivenessAssessor(pipeline: FacePipeline(models: models), passiveFace: nil, fingerprint: nil)
+        let g = try EngineFixture(configuration: configuration, pipeline: FacePipeline(models: models),
+                                  comparator: try FaceComparator(models: models), livenessAssessor: noModel)
+        _ = try await g.engine.enroll(faceImage: photo, subjectID: "astronaut")
+        let low = try await g.engine.verify(faceImage: photo, claimedSubject: "astronaut", tier: "low")
+        #expect(low.isMatch && low.liveness == nil)
+        await expectRefusal(.livenessRequired) { try await g.engine.verify(faceImage: photo, claimedSubject: "astronaut", tier: "standard") }
+    }
 }

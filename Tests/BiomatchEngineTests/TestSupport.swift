@@ -1,4 +1,5 @@
 @testable import BiomatchEngine
+import BiomatchTestSupport
 import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
@@ -50,13 +51,13 @@ final class EngineFixture {
     let engine: Engine
 
     init(configuration: EngineConfiguration = .standard, pipeline: FacePipeline? = nil, comparator: FaceComparator = SyntheticFaces.comparator,
-         challengeKey: SymmetricKey? = nil) throws {
+         challengeKey: SymmetricKey? = nil, livenessAssessor: LivenessAssessor? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("biomatch-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try TemplateStore.create(at: .sqlite(path: directory.appendingPathComponent("store.sqlite").path),
                                          key: .key(KeyEncryptionKey.generate()), actor: "engine-test")
         engine = try Engine(store: store, keys: terminal.engineKeys, configuration: configuration, facePipeline: pipeline,
-                            faceComparator: comparator, challengeKey: challengeKey, clock: clock.function)
+                            faceComparator: comparator, livenessAssessor: livenessAssessor, challengeKey: challengeKey, clock: clock.function)
     }
 
     deinit {
@@ -82,17 +83,6 @@ enum SyntheticFaces {
         return try FaceTemplate(embedding: v.map { $0 / norm }, modelID: "sface-2021dec", modelVersion: "2021dec", quality: quality,
                                 capture: CaptureMetadata(imageWidth: 640, imageHeight: 480, faceBox: Rectangle(x: 100, y: 100, width: 200, height: 200),
                                                          detectorConfidence: 0.95, capturedAtMilliseconds: 0))
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import BiomatchLiveness
+import BiomatchTestSupport
 import BiomatchFace
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 @testable import BiomatchLiveness
+import BiomatchTestSupport
 import Foundation
 import Testing
 

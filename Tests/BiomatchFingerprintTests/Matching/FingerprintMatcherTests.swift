@@ -1,4 +1,5 @@
 @testable import BiomatchFingerprint
+import BiomatchTestSupport
 import Foundation
 import Testing
 
