@@ -1,6 +1,6 @@
 // Minutia Cylinder-Code kernels: local similarities of bit-vector cylinders by popcount
 // (Cappelli, Ferrara, Maltoni, IEEE TPAMI 2010, the bit-based MCC). Portable C and
-// AVX-512 VPOPCNTDQ versions, chosen by the dispatcher's level.
+// AVX2 (table popcounts) and AVX-512 VPOPCNTDQ versions, chosen by the dispatcher's level.
 #include "kernels_internal.h"
 
 #include <math.h>
@@ -8,6 +8,25 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define BMK_MCC_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq,popcnt")))
+#define BMK_MCC_AVX2 __attribute__((target("avx2,fma,popcnt")))
+
+// Bit counts of each byte of a 256-bit vector by nibble table lookup (Muła, Kurz,
+// Lemire, "Faster population counts using AVX2 instructions", 2018): AVX2 has no vector
+// popcount instruction.
+BMK_MCC_AVX2 static inline __m256i byte_popcounts(__m256i v) {
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_shuffle_epi8(table, _mm256_and_si256(v, low));
+    __m256i hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), low));
+    return _mm256_add_epi8(lo, hi);
+}
+
+// Sum of the four 64-bit lanes.
+BMK_MCC_AVX2 static inline unsigned horizontal_sum64(__m256i v) {
+    __m128i s = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return (unsigned)(_mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1));
+}
 #endif
 
 static inline float local_similarity(unsigned matchable, unsigned pa, unsigned pb, unsigned px, unsigned min_matchable) {
@@ -71,27 +90,47 @@ BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float 
 }
 #endif
 
+#if defined(__x86_64__)
+// The 1,536-bit cylinders as six 256-bit vectors per array; byte counts of six vectors
+// (at most 48 per byte) are accumulated before one horizontal sum per quantity.
+BMK_MCC_AVX2 static void mcc_similarity_avx2(const uint64_t *a, const float *ca, const float *sa, size_t na,
+                                             const uint64_t *b, const float *cb, const float *sb, size_t nb,
+                                             size_t words, uint32_t min_matchable, float min_cos, float *out) {
+    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out); return; }
+    const __m256i zero = _mm256_setzero_si256();
+    for (size_t i = 0; i < na; ++i) {
+        const uint64_t *bitsA = a + i * 48;
+        for (size_t j = 0; j < nb; ++j) {
+            float *o = out + i * nb + j;
+            if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            const uint64_t *bitsB = b + j * 48;
+            __m256i cm = zero, cx = zero, cy = zero, cz = zero;
+            for (int v = 0; v < 6; ++v) {
+                __m256i m = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(bitsA + 24 + 4 * v)),
+                                             _mm256_loadu_si256((const __m256i *)(bitsB + 24 + 4 * v)));
+                __m256i x = _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)(bitsA + 4 * v)));
+                __m256i y = _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)(bitsB + 4 * v)));
+                cm = _mm256_add_epi8(cm, byte_popcounts(m));
+                cx = _mm256_add_epi8(cx, byte_popcounts(x));
+                cy = _mm256_add_epi8(cy, byte_popcounts(y));
+                cz = _mm256_add_epi8(cz, byte_popcounts(_mm256_xor_si256(x, y)));
+            }
+            *o = local_similarity(horizontal_sum64(_mm256_sad_epu8(cm, zero)), horizontal_sum64(_mm256_sad_epu8(cx, zero)),
+                                  horizontal_sum64(_mm256_sad_epu8(cy, zero)), horizontal_sum64(_mm256_sad_epu8(cz, zero)),
+                                  min_matchable);
+        }
+    }
+}
+#endif
+
 void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_a, size_t na,
                         const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
                         size_t words, uint32_t min_matchable, float min_cos, float *out) {
 #if defined(__x86_64__)
     if (bmk_simd_level() >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
+    if (bmk_simd_level() == 1) { mcc_similarity_avx2(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
 #endif
     mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
-}
-
-// Keeps the `k` largest values seen in a small descending array.
-static inline void keep_top(float *top, size_t k, float v) {
-    if (v <= top[k - 1]) return;
-    size_t p = k - 1;
-    while (p > 0 && top[p - 1] < v) { top[p] = top[p - 1]; --p; }
-    top[p] = v;
-}
-
-static float mean_top(const float *top, size_t k) {
-    float s = 0;
-    for (size_t t = 0; t < k; ++t) s += top[t];
-    return s / (float)k;
 }
 
 // Rotation-consistent aggregation: each probe cylinder's best match votes, with its
@@ -126,6 +165,16 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
     int fill[BINS + 2];
     for (int b = 0; b <= BINS + 1; ++b) fill[b] = start[b];
     for (size_t i = 0; i < na; ++i) if (bins[i]) grouped[fill[bins[i]]++] = best[i];
+    // Each bin's votes sorted best first (a few per bin: insertion sort), so a window's
+    // k best are a three-way merge instead of a top-k insertion per vote.
+    for (int b = 1; b <= BINS; ++b) {
+        for (int v = start[b] + 1; v < start[b + 1]; ++v) {
+            float x = grouped[v];
+            int p = v;
+            while (p > start[b] && grouped[p - 1] < x) { grouped[p] = grouped[p - 1]; --p; }
+            grouped[p] = x;
+        }
+    }
     // Windows whose vote total is within reach of the largest are scored exactly.
     float totals[BINS + 2];
     float most = 0;
@@ -136,9 +185,16 @@ static float rotation_vote(const float *best, const int *best_j, const float *an
     float score = 0;
     for (int b = 1; b <= BINS; ++b) {
         if (totals[b] < 0.6f * most || totals[b] <= 0) continue;
-        float top[16] = {0};
-        for (int v = start[b - 1]; v < start[b + 2]; ++v) keep_top(top, k, grouped[v]);
-        float m = mean_top(top, k);
+        int p0 = start[b - 1], e0 = start[b], p1 = start[b], e1 = start[b + 1], p2 = start[b + 1], e2 = start[b + 2];
+        float total = 0;
+        for (size_t t = 0; t < k; ++t) {
+            float v0 = p0 < e0 ? grouped[p0] : 0, v1 = p1 < e1 ? grouped[p1] : 0, v2 = p2 < e2 ? grouped[p2] : 0;
+            float v;
+            if (v0 >= v1 && v0 >= v2) { v = v0; ++p0; } else if (v1 >= v2) { v = v1; ++p1; } else { v = v2; ++p2; }
+            if (v <= 0) break;  // votes are positive; the rest of the k count as zeros
+            total += v;
+        }
+        float m = total / (float)k;
         if (m > score) score = m;
     }
     return score;
@@ -263,6 +319,69 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
 }
 #endif
 
+#if defined(__x86_64__)
+// The AVX-512 kernel's structure (gate-reachable probe cylinders per block of eight
+// gallery cylinders, block words kept in registers) with table popcounts: per word, two
+// vectors hold the eight lanes; byte counts are summed per lane by SAD.
+BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
+                                          const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
+                                          size_t words, float min_cos, size_t k,
+                                          const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
+    if (words != 6) return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b);
+    const float gate = acosf(min_cos);
+    float best[256] = {0};
+    int best_j[256];
+    if (na > 256) na = 256;
+    for (size_t i = 0; i < na; ++i) best_j[i] = -1;
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i gather = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    size_t blocks = (nb + 7) / 8;
+    for (size_t blk = 0; blk < blocks; ++blk) {
+        const uint64_t *block = b + blk * words * 8;
+        __m256i lo[6], hi[6];
+        for (int w = 0; w < 6; ++w) {
+            lo[w] = _mm256_loadu_si256((const __m256i *)(block + w * 8));
+            hi[w] = _mm256_loadu_si256((const __m256i *)(block + w * 8 + 4));
+        }
+        size_t lanes = nb - blk * 8 < 8 ? nb - blk * 8 : 8;
+        float nbs[8] = {0}, cbs[8] = {0}, sbs[8] = {0};
+        for (size_t l = 0; l < lanes; ++l) { nbs[l] = nb_[blk * 8 + l]; cbs[l] = cb[blk * 8 + l]; sbs[l] = sb[blk * 8 + l]; }
+        const int valid = (1 << lanes) - 1;
+        __m256 nbv = _mm256_loadu_ps(nbs), cbv = _mm256_loadu_ps(cbs), sbv = _mm256_loadu_ps(sbs);
+        uint8_t reach[256];
+        size_t reachable = reachable_indices(angle_a, na, block_lo[blk], block_hi[blk], gate, reach);
+        for (size_t t = 0; t < reachable; ++t) {
+            size_t i = reach[t];
+            const uint64_t *q = a + i * words;
+            __m256i clo = zero, chi = zero;
+            for (int w = 0; w < 6; ++w) {
+                __m256i qw = _mm256_set1_epi64x((long long)q[w]);
+                clo = _mm256_add_epi8(clo, byte_popcounts(_mm256_xor_si256(lo[w], qw)));
+                chi = _mm256_add_epi8(chi, byte_popcounts(_mm256_xor_si256(hi[w], qw)));
+            }
+            // Lane sums (64-bit, < 2^16) → eight 32-bit counts in lane order.
+            __m256i both = _mm256_or_si256(_mm256_sad_epu8(clo, zero), _mm256_slli_epi64(_mm256_sad_epu8(chi, zero), 32));
+            __m256 hf = _mm256_cvtepi32_ps(_mm256_permutevar8x32_epi32(both, gather));
+            __m256 denom = _mm256_add_ps(_mm256_set1_ps(na_[i]), nbv);
+            __m256 sim = _mm256_fnmadd_ps(_mm256_sqrt_ps(hf), _mm256_rcp_ps(denom), _mm256_set1_ps(1.0f));
+            __m256 dot = _mm256_fmadd_ps(_mm256_set1_ps(ca[i]), cbv, _mm256_mul_ps(_mm256_set1_ps(sa[i]), sbv));
+            __m256 ok = _mm256_and_ps(_mm256_cmp_ps(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ),
+                                      _mm256_cmp_ps(sim, _mm256_set1_ps(best[i]), _CMP_GT_OQ));
+            int keep = _mm256_movemask_ps(ok) & valid;
+            if (keep == 0) continue;
+            __m256 kept = _mm256_blendv_ps(_mm256_setzero_ps(), sim, ok);
+            __m256 m = _mm256_max_ps(kept, _mm256_permute2f128_ps(kept, kept, 1));
+            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+            int at = _mm256_movemask_ps(_mm256_cmp_ps(kept, m, _CMP_EQ_OQ)) & keep;
+            best[i] = _mm256_cvtss_f32(m);
+            best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz((unsigned)at));
+        }
+    }
+    return rotation_vote(best, best_j, angle_a, angle_b, na, k);
+}
+#endif
+
 float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
@@ -272,6 +391,8 @@ float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *
 #if defined(__x86_64__)
     if (bmk_simd_level() >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
                                                       angle_a, angle_b, block_lo, block_hi);
+    if (bmk_simd_level() == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
+                                                    angle_a, angle_b, block_lo, block_hi);
 #endif
     return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b);
 }
