@@ -29,7 +29,7 @@ public struct BitCylinders: Sendable, Hashable {
 
 /// Cylinder bits without validity, used by the first stage of 1:N search, sorted by
 /// direction and stored both probe-style (`words` per cylinder) and gallery-style
-/// (word-major blocks of 8 cylinders, the layout the AVX-512 kernel streams).
+/// (word-major blocks of 8 cylinders, the layout the SIMD kernels stream).
 public struct CoarseCylinders: Sendable, Hashable {
     /// 64-bit words per cylinder.
     public let words: Int
@@ -84,7 +84,7 @@ public struct CoarseCylinders: Sendable, Hashable {
     }
 }
 
-/// The cylinder similarity kernels (portable C and AVX-512 VPOPCNTDQ, chosen at run time).
+/// The cylinder similarity kernels (portable C, AVX2 and AVX-512 VPOPCNTDQ, chosen at run time).
 public enum CylinderKernels {
     /// The local similarity matrix (row-major, `a.count × b.count`) of two cylinder sets:
     /// 1 − √|a⊕b| / (√|a| + √|b|) over the cells valid in both, 0 where fewer than

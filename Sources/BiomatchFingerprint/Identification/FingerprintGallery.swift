@@ -5,7 +5,7 @@ import Foundation
 /// A 1:N fingerprint gallery: add, search, remove.
 ///
 /// Search is a two-stage cascade. The first stage scores the probe against every
-/// template with folded cylinders (8×8×6 bits, no validity masks; AVX-512 popcount over
+/// template with folded cylinders (8×8×6 bits, no validity masks; AVX-512 or AVX2 popcount over
 /// direction-sorted blocks of 8, with blocks outside the direction gate skipped) and a
 /// rotation vote instead of consolidation, a few microseconds per template; the second
 /// runs the full MCC LSS-R matcher on the best `survivors` only and ranks by its score. ``searchExhaustive(_:k:)``
