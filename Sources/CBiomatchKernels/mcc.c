@@ -127,8 +127,9 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
                         const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
                         size_t words, uint32_t min_matchable, float min_cos, float *out) {
 #if defined(__x86_64__)
-    if (bmk_simd_level() >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
-    if (bmk_simd_level() == 1) { mcc_similarity_avx2(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
+    int level = bmk_simd_level();
+    if (level >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
+    if (level == 1) { mcc_similarity_avx2(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
 #endif
     mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
 }
@@ -344,10 +345,11 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             hi[w] = _mm256_loadu_si256((const __m256i *)(block + w * 8 + 4));
         }
         size_t lanes = nb - blk * 8 < 8 ? nb - blk * 8 : 8;
-        float nbs[8] = {0}, cbs[8] = {0}, sbs[8] = {0};
-        for (size_t l = 0; l < lanes; ++l) { nbs[l] = nb_[blk * 8 + l]; cbs[l] = cb[blk * 8 + l]; sbs[l] = sb[blk * 8 + l]; }
         const int valid = (1 << lanes) - 1;
-        __m256 nbv = _mm256_loadu_ps(nbs), cbv = _mm256_loadu_ps(cbs), sbv = _mm256_loadu_ps(sbs);
+        // Masked loads: the last block of a template may hold fewer than eight cylinders.
+        __m256i lane_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256 nbv = _mm256_maskload_ps(nb_ + blk * 8, lane_mask);
+        __m256 cbv = _mm256_maskload_ps(cb + blk * 8, lane_mask), sbv = _mm256_maskload_ps(sb + blk * 8, lane_mask);
         uint8_t reach[256];
         size_t reachable = reachable_indices(angle_a, na, block_lo[blk], block_hi[blk], gate, reach);
         for (size_t t = 0; t < reachable; ++t) {
@@ -389,9 +391,10 @@ float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *
     if (na == 0 || nb == 0 || k == 0) return 0.0f;
     if (k > 64) k = 64;
 #if defined(__x86_64__)
-    if (bmk_simd_level() >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
+    int level = bmk_simd_level();
+    if (level >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
                                                       angle_a, angle_b, block_lo, block_hi);
-    if (bmk_simd_level() == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
+    if (level == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
                                                     angle_a, angle_b, block_lo, block_hi);
 #endif
     return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b);

@@ -1,18 +1,13 @@
 @testable import BiomatchKernels
+import BiomatchTestSupport
 import Testing
 
 /// The MCC popcount kernels: every SIMD level agrees with the portable C code.
 @Suite("Cylinder kernels", .serialized)
 struct CylinderKernelTests {
     static func randomCylinders(_ n: Int, words: Int, seed: UInt64) -> (storage: [UInt64], directions: [Float]) {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix64(seed: seed)
+        func next() -> UInt64 { generator.next() }
         var storage: [UInt64] = []
         var directions: [Float] = []
         for _ in 0..<n {
