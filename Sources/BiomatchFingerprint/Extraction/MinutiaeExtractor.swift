@@ -4,14 +4,15 @@ import Logging
 /// Image → minutiae template.
 ///
 /// OpenCV (through the bridge) does the pixel work at 500 dpi: segmentation, orientation
-/// field, ridge period, Gabor enhancement, binarisation and thinning. This type then finds
+/// field, local ridge period, contextual Gabor enhancement (one kernel per pixel, tuned to
+/// its orientation and period), a response quality mask, binarisation and thinning. This type then finds
 /// minutiae on the skeleton by crossing number, traces each one's ridges to fix its
 /// direction, removes false minutiae (near the border, short spurs and ridges, bridges and
 /// holes, broken-ridge pairs, clusters) and scores quality. Stateless and thread-safe.
 public struct MinutiaeExtractor: Sendable {
     /// Tunable settings; the defaults are the evaluated configuration.
     public struct Options: Sendable {
-        /// Gabor filter orientations.
+        /// Orientation bins of the contextual Gabor kernels (over 180°).
         public var orientationBins = 16
         /// Minutiae closer than this to the background (500-dpi pixels) are dropped.
         public var borderMargin: Float = 6
