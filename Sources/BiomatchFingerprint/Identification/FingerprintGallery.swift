@@ -23,7 +23,9 @@ public struct FingerprintGallery: Sendable {
     /// Search settings.
     public struct SearchParameters: Sendable {
         /// Templates the full matcher re-scores (the rest are ranked out by the first stage).
-        public var survivors = 200
+        /// On FVC2002 DB1–DB4 with 10,000 distractors, 400 is the smallest tried (200, 300,
+        /// 400) at which the cascade's rank-1 rate is nowhere lower than exhaustive search.
+        public var survivors = 400
         /// Worker threads for both stages.
         public var threads = 2
         /// The first stage compares cylinders whose directions differ by at most
