@@ -79,8 +79,8 @@ cv::Mat segment(const cv::Mat &raw, int block) {
 
 // Ridge period of one block: the peak spacing of the x-signature (grey levels along
 // the ridge normal, averaged along the ridge), peaks refined to sub-pixel by a parabola.
-// Returns 0 where the signature shows fewer than two peaks or an implausible spacing.
-double blockPeriod(const cv::Mat &image, double theta, int cx, int cy) {
+// Returns 0 where the signature shows fewer than two peaks or a spacing outside [lo, hi].
+double blockPeriod(const cv::Mat &image, double theta, int cx, int cy, double lo, double hi) {
     const int half = 16, along = 8;
     double dx = std::cos(theta), dy = std::sin(theta);   // along the ridge
     double nx = -dy, ny = dx;                            // across the ridges
@@ -108,7 +108,50 @@ double blockPeriod(const cv::Mat &image, double theta, int cx, int cy) {
         }
     if (count < 2) return 0;
     double period = (refined(last) - refined(first)) / double(count - 1);
-    return period >= 5 && period <= 16 ? period : 0;
+    return period >= lo && period <= hi ? period : 0;
+}
+
+// The print's dominant ridge period from its power spectrum: the foreground's spectrum
+// summed over rings of equal period (3 to 16 pixels, quarter-pixel rings), the ring of
+// highest mean power wins. Robust where block estimates are not (one peak per print, no
+// peak picking), it fixes the scale: 500-dpi FVC prints run 8–10 pixels, while prints
+// resampled small (SOCOFing's 96 × 103) run near 4.
+double dominantPeriod(const cv::Mat &image, const cv::Mat &mask) {
+    cv::Mat masked = cv::Mat::zeros(image.size(), CV_32F);
+    image.copyTo(masked, mask);
+    const int rows = cv::getOptimalDFTSize(image.rows), cols = cv::getOptimalDFTSize(image.cols);
+    cv::Mat padded;
+    cv::copyMakeBorder(masked, padded, 0, rows - image.rows, 0, cols - image.cols, cv::BORDER_CONSTANT, cv::Scalar(0));
+    cv::Mat spectrum;
+    cv::dft(padded, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    constexpr double kMin = 3.0, kMax = 16.0, kStep = 0.25;
+    constexpr int kRings = int((kMax - kMin) / kStep) + 1;
+    double power[kRings] = {0};
+    int cells[kRings] = {0};
+    for (int y = 0; y < rows; ++y) {
+        const double fv = double(y < (rows + 1) / 2 ? y : y - rows) / rows;
+        const cv::Vec2f *row = spectrum.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < cols; ++x) {
+            const double fu = double(x < (cols + 1) / 2 ? x : x - cols) / cols;
+            const double f = std::sqrt(fu * fu + fv * fv);
+            if (f <= 0) continue;
+            const int ring = int(std::lround((1 / f - kMin) / kStep));
+            if (ring < 0 || ring >= kRings) continue;
+            power[ring] += double(row[x][0]) * row[x][0] + double(row[x][1]) * row[x][1];
+            cells[ring] += 1;
+        }
+    }
+    int best = -1;
+    double bestMean = 0;
+    for (int r = 0; r < kRings; ++r) {
+        if (cells[r] == 0) continue;
+        // Whitened (× f²): the mask's edges and the residual illumination put a 1/f²
+        // slope under the ridge peak that would otherwise favour the longest periods.
+        const double period = kMin + kStep * r;
+        const double mean = power[r] / cells[r] / (period * period);
+        if (mean > bestMean) { bestMean = mean; best = r; }
+    }
+    return best < 0 ? 9.0 : kMin + kStep * best;
 }
 
 // Ridge period map: block periods every `step` pixels over confident foreground,
@@ -117,6 +160,10 @@ double blockPeriod(const cv::Mat &image, double theta, int cx, int cy) {
 // interpolated to every pixel. `median` receives the finger's median block period.
 cv::Mat periodMap(const cv::Mat &image, const cv::Mat &orientation, const cv::Mat &coherence, const cv::Mat &mask,
                   double &median) {
+    // Block estimates are trusted within a band around the print's dominant period, so
+    // that pores and noise (short spacings) or missed peaks (long ones) cannot pass as ridges.
+    const double dominant = dominantPeriod(image, mask);
+    const double lo = std::max(3.0, 0.6 * dominant), hi = std::min(16.0, 1.7 * dominant);
     const int step = 16;
     const int gw = (image.cols + step - 1) / step, gh = (image.rows + step - 1) / step;
     cv::Mat value = cv::Mat::zeros(gh, gw, CV_32F), weight = cv::Mat::zeros(gh, gw, CV_32F);
@@ -126,7 +173,7 @@ cv::Mat periodMap(const cv::Mat &image, const cv::Mat &orientation, const cv::Ma
             int cx = std::min(i * step + step / 2, image.cols - 1), cy = std::min(j * step + step / 2, image.rows - 1);
             float c = coherence.at<float>(cy, cx);
             if (!mask.at<uint8_t>(cy, cx) || c < 0.5f) continue;
-            double p = blockPeriod(image, orientation.at<float>(cy, cx), cx, cy);
+            double p = blockPeriod(image, orientation.at<float>(cy, cx), cx, cy, lo, hi);
             if (p <= 0) continue;
             periods.push_back(p);
             value.at<float>(j, i) = float(p * c);
@@ -134,26 +181,26 @@ cv::Mat periodMap(const cv::Mat &image, const cv::Mat &orientation, const cv::Ma
         }
     }
     if (periods.size() < 3) {
-        median = 9.0;
+        median = dominant;
     } else {
         std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
         median = periods[periods.size() / 2];
     }
     cv::GaussianBlur(value, value, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_CONSTANT);
     cv::GaussianBlur(weight, weight, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_CONSTANT);
-    const float prior = 0.3f, lo = float(median * 0.7), hi = float(median * 1.3);
+    const float prior = 0.3f, low = float(median * 0.7), high = float(median * 1.3);
     for (int j = 0; j < gh; ++j)
         for (int i = 0; i < gw; ++i) {
             float p = (value.at<float>(j, i) + prior * float(median)) / (weight.at<float>(j, i) + prior);
-            value.at<float>(j, i) = std::clamp(p, lo, hi);
+            value.at<float>(j, i) = std::clamp(p, low, high);
         }
     cv::Mat full;
     cv::resize(value, full, cv::Size(gw * step, gh * step), 0, 0, cv::INTER_LINEAR);
     return full(cv::Rect(0, 0, image.cols, image.rows)).clone();
 }
 
-constexpr double kPeriodStep = 0.25, kPeriodMin = 4.0;
-constexpr int kPeriodBins = 56;  // 4 .. 18 px
+constexpr double kPeriodStep = 0.25, kPeriodMin = 3.0;
+constexpr int kPeriodBins = 60;  // 3 .. 18 px
 
 // One even Gabor kernel, rows padded with zero taps to whole 8-float vectors.
 struct GaborKernel {

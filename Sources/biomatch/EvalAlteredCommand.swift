@@ -44,7 +44,9 @@ extension EvalCommand {
             var scratch = FingerprintMatcher.Scratch()
             for i in real.indices {
                 for j in (i + 1)..<real.count {
-                    guard let a = prepared[i], let b = prepared[j] else { impostor.append(-.infinity); continue }
+                    // A failure to acquire scores the floor of the 0–1 similarity: a non-match
+                    // (and a finite number, so percentiles and the JSON report stay valid).
+                    guard let a = prepared[i], let b = prepared[j] else { impostor.append(0); continue }
                     impostor.append(Float(matcher.similarity(a, b, scratch: &scratch)))
                 }
             }
@@ -56,7 +58,7 @@ extension EvalCommand {
                 let p = prepared[real.count + offset]
                 guard let p, let mate = realIndex[row.key], let m = prepared[mate] else {
                     failures[group, default: 0] += 1
-                    groups[group, default: []].append(-.infinity)
+                    groups[group, default: []].append(0)
                     continue
                 }
                 groups[group, default: []].append(Float(matcher.similarity(m, p, scratch: &scratch)))
