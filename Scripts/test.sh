@@ -9,13 +9,14 @@ if [ ! -d "$root/../shared/data/face" ]; then
   echo "test: note: ../shared/data is absent; tests on real evaluation images will be skipped"
 fi
 if [ $# -eq 0 ]; then
-  # The gallery's concurrent add/remove/search tests under Thread Sanitizer (own build
-  # folder, since every module is instrumented).
-  echo "test: gallery concurrency tests under Thread Sanitizer"
+  # The gallery's concurrent add/remove/search tests and concurrent fingerprint
+  # extractions (shared kernel cache) under Thread Sanitizer (own build folder, since
+  # every module is instrumented).
+  echo "test: concurrency tests under Thread Sanitizer"
   swift build --build-tests --sanitize=thread --scratch-path .build-tsan \
     || { echo "test: error: the Thread Sanitizer build failed" >&2; exit 1; }
   TSAN_OPTIONS="halt_on_error=1" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter GalleryConcurrencyTests || { echo "test: error: Thread Sanitizer run failed" >&2; exit 1; }
+    --filter "GalleryConcurrencyTests|concurrentExtractionsAgreeWithSerialOnes" || { echo "test: error: Thread Sanitizer run failed" >&2; exit 1; }
 fi
 echo "test: building and running the tests"
 swift build --build-tests || { echo "test: error: the build failed" >&2; exit 1; }

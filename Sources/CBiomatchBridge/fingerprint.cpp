@@ -208,17 +208,8 @@ struct GaborKernel {
     std::vector<float> taps;
 };
 
-// The kernel for orientation bin `key % bins` and period bin `key / bins`. Kernels are
-// built once per process and shared (they depend on nothing but the key), so a
-// terminal's steady state spends no time on exponentials.
-std::shared_ptr<const GaborKernel> gaborKernel(int bins, int key) {
-    static std::mutex lock;
-    static std::map<int, std::vector<std::shared_ptr<const GaborKernel>>> cache;
-    std::lock_guard<std::mutex> guard(lock);
-    auto &table = cache[bins];
-    if (table.empty()) table.resize(size_t(kPeriodBins) * size_t(bins));
-    auto &slot = table[size_t(key)];
-    if (slot) return slot;
+// The kernel for orientation bin `key % bins` and period bin `key / bins`.
+std::shared_ptr<const GaborKernel> buildGaborKernel(int bins, int key) {
     double p = kPeriodMin + kPeriodStep * double(key / bins);
     double normal = kPi * double(key % bins) / bins + kPi / 2;  // wave direction = ridge normal
     // Isotropic envelope: elongating it along the ridges (to bridge gaps) measured worse
@@ -229,12 +220,14 @@ std::shared_ptr<const GaborKernel> gaborKernel(int bins, int key) {
     kernel->radius = r;
     kernel->width = (2 * r + 1 + 7) / 8 * 8;
     kernel->taps.assign(size_t(kernel->width) * size_t(2 * r + 1), 0.f);
+    std::vector<double> envelope(size_t(2 * r + 1) * size_t(2 * r + 1));
     const double nx = std::cos(normal), ny = std::sin(normal);
     double sum = 0, weightSum = 0;
     for (int dy = -r; dy <= r; ++dy)
         for (int dx = -r; dx <= r; ++dx) {
             double g = std::exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
             double wave = std::cos(2 * kPi * f * (dx * nx + dy * ny));
+            envelope[size_t(dy + r) * size_t(2 * r + 1) + size_t(dx + r)] = g;
             kernel->taps[size_t(dy + r) * size_t(kernel->width) + size_t(dx + r)] = float(g * wave);
             sum += g * wave;
             weightSum += g;
@@ -244,14 +237,31 @@ std::shared_ptr<const GaborKernel> gaborKernel(int bins, int key) {
     for (int dy = -r; dy <= r; ++dy)
         for (int dx = -r; dx <= r; ++dx)
             kernel->taps[size_t(dy + r) * size_t(kernel->width) + size_t(dx + r)] -=
-                float(dc * std::exp(-(dx * dx + dy * dy) / (2 * sigma * sigma)));
+                float(dc * envelope[size_t(dy + r) * size_t(2 * r + 1) + size_t(dx + r)]);
     // Unit energy, so that response amplitudes compare across periods.
     double energy = 0;
     for (float t : kernel->taps) energy += double(t) * double(t);
     const float scale = float(1 / std::sqrt(std::max(energy, 1e-12)));
     for (float &t : kernel->taps) t *= scale;
-    slot = kernel;
-    return slot;
+    return kernel;
+}
+
+// The kernels of every key marked in `used` (index = key). Kernels depend on nothing but
+// the key, so they are built once per process and shared, and a terminal's steady state
+// spends no time on exponentials; one lock per image covers all its lookups.
+std::vector<std::shared_ptr<const GaborKernel>> gaborKernels(int bins, const std::vector<uint8_t> &used) {
+    static std::mutex lock;
+    static std::map<int, std::vector<std::shared_ptr<const GaborKernel>>> cache;
+    std::vector<std::shared_ptr<const GaborKernel>> kernels(used.size());
+    std::lock_guard<std::mutex> guard(lock);
+    auto &table = cache[bins];
+    if (table.size() < used.size()) table.resize(used.size());
+    for (size_t key = 0; key < used.size(); ++key) {
+        if (!used[key]) continue;
+        if (!table[key]) table[key] = buildGaborKernel(bins, int(key));
+        kernels[key] = table[key];
+    }
+    return kernels;
 }
 
 // out(y, x) = ⟨kernel of keys(y, x), the patch of `padded` around (y, x)⟩ for every
@@ -321,13 +331,10 @@ cv::Mat contextualGabor(const cv::Mat &image, const cv::Mat &orientation, const 
             used[size_t(k[x])] = 1;
         }
     }
-    std::vector<std::shared_ptr<const GaborKernel>> kernels(used.size());
+    const auto kernels = gaborKernels(bins, used);
     int maxRadius = 1;
-    for (size_t key = 0; key < used.size(); ++key) {
-        if (!used[key]) continue;
-        kernels[key] = gaborKernel(bins, int(key));
-        maxRadius = std::max(maxRadius, kernels[key]->radius);
-    }
+    for (const auto &kernel : kernels)
+        if (kernel) maxRadius = std::max(maxRadius, kernel->radius);
     cv::Mat padded;
     cv::copyMakeBorder(image, padded, maxRadius, maxRadius, maxRadius, maxRadius + 8, cv::BORDER_REFLECT);
     cv::Mat out = cv::Mat::zeros(rows, cols, CV_32F);

@@ -52,6 +52,32 @@ struct MinutiaeExtractorTests {
         #expect(matcher.similarity(matcher.prepare(t), matcher.prepare(back)) > 0.5)
     }
 
+    /// Extractions on several threads share the process-wide Gabor kernel cache; each must
+    /// give exactly the template a lone extraction gives (Scripts/test.sh also runs this
+    /// under Thread Sanitizer).
+    @Test func concurrentExtractionsAgreeWithSerialOnes() async throws {
+        let names = ["p1_1.png", "p1_2.png", "p2_1.png"]
+        let images = try names.map { try FingerprintImage(bytes: Fixtures.sampleBytes($0), dpi: 500, name: $0) }
+        let results = try await withThrowingTaskGroup(of: (Int, FingerprintTemplate).self) { group in
+            for _ in 0..<2 {
+                for (i, image) in images.enumerated() {
+                    group.addTask { (i, try MinutiaeExtractor().extract(image)) }
+                }
+            }
+            var out: [(Int, FingerprintTemplate)] = []
+            for try await result in group { out.append(result) }
+            return out
+        }
+        #expect(results.count == 2 * names.count)
+        for (i, image) in images.enumerated() {
+            let serial = try MinutiaeExtractor().extract(image)
+            #expect(serial.minutiae.count >= 20)
+            for (j, template) in results where j == i {
+                #expect(template == serial, "\(names[i])")
+            }
+        }
+    }
+
     @Test func resolutionIsHonoured() throws {
         // The same print declared at 569 dpi is rescaled to 500 dpi internally and
         // reported in source pixels.
