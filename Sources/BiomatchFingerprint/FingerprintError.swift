@@ -22,7 +22,7 @@ public struct FingerprintError: Error, Sendable, CustomStringConvertible {
         public static let imageTooSmall = Code(kind: .imageTooSmall)
         /// The image is larger than the extractor accepts.
         public static let imageTooLarge = Code(kind: .imageTooLarge)
-        /// The resolution given with the image is outside 250–1000 dpi.
+        /// The resolution given with the image is outside 200–1000 dpi.
         public static let invalidResolution = Code(kind: .invalidResolution)
         /// No ridge area, or too few minutiae, were found (a failure to acquire).
         public static let noFingerprint = Code(kind: .noFingerprint)

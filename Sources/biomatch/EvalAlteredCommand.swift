@@ -8,10 +8,10 @@ extension EvalCommand {
         static let configuration = CommandConfiguration(
             commandName: "finger-altered",
             abstract: "SOCOFing altered prints against their real mates: genuine scores and FNMR per alteration type and level.",
-            discussion: "Reads DIR/manifest.csv (png_path,subject_id,gender,hand,finger,alteration,level). Genuine: each altered print against the real print of the same finger. The FMR 1e-3 threshold comes from impostor pairs of real prints of different fingers of the subjects that have altered prints.")
+            discussion: "Reads DIR/manifest.csv (png_path,subject_id,gender,hand,finger,alteration,level). Genuine: each altered print against the real print of the same finger. The FMR 1e-3 threshold comes from impostor pairs of real prints of different fingers of the subjects that have altered prints. SOCOFing states no resolution and its prints were resampled small after capture, so unless --dpi is given the resolution is estimated as the median over the real prints of MinutiaeExtractor.estimatedResolution (each print measured at 500 dpi), held within the supported range.")
 
         @Option(help: "SOCOFing folder (with manifest.csv, Real/ and Altered/).") var dataset: String
-        @Option(help: "Resolution in dpi.") var dpi = 500
+        @Option(help: "Resolution in dpi (default: estimated from the real prints' ridge period).") var dpi: Int?
         @Flag(help: "Print JSON.") var json = false
 
         struct Row { let path: String; let key: String; let subject: Int; let alteration: String; let level: String }
@@ -33,6 +33,23 @@ extension EvalCommand {
             let real = rows.filter { $0.alteration.isEmpty && subjects.contains($0.subject) }
             let all = real + altered
             let extractor = MinutiaeExtractor(), matcher = FingerprintMatcher()
+            let dpi: Int
+            if let given = self.dpi {
+                dpi = given
+            } else {
+                let estimates = real.compactMap { row -> Double? in
+                    guard let image = try? FingerprintImage(contentsOf: root.appendingPathComponent(row.path), dpi: 500) else { return nil }
+                    return try? extractor.estimatedResolution(of: image)
+                }.sorted()
+                guard !estimates.isEmpty else {
+                    printError("cannot estimate the resolution: no real print has a measurable ridge period; pass --dpi")
+                    throw ExitCode(2)
+                }
+                let range = FingerprintImage.dpiRange
+                dpi = min(range.upperBound, max(range.lowerBound, Int(estimates[estimates.count / 2].rounded())))
+                FileHandle.standardError.write(Data(String(format: "biomatch: resolution %d dpi, estimated from the median ridge period of %d real prints (--dpi sets it)\n",
+                                                           dpi, estimates.count).utf8))
+            }
             // Extraction failures stay nil (counted as FTE), so extract here and prepare per item.
             let templates = all.map { row -> FingerprintTemplate? in
                 guard let image = try? FingerprintImage(contentsOf: root.appendingPathComponent(row.path), dpi: dpi) else { return nil }
@@ -63,7 +80,7 @@ extension EvalCommand {
                 }
                 groups[group, default: []].append(Float(matcher.similarity(m, p, scratch: &scratch)))
             }
-            var report = AlteredReport(realPrints: real.count, realFTE: real.indices.filter { prepared[$0] == nil }.count,
+            var report = AlteredReport(dpi: dpi, dpiEstimated: self.dpi == nil, realPrints: real.count, realFTE: real.indices.filter { prepared[$0] == nil }.count,
                                        impostorPairs: impostor.count, thresholdAtFMR1e3: Double(threshold), groups: [])
             for key in groups.keys.sorted() {
                 let scores = groups[key] ?? []
@@ -76,8 +93,8 @@ extension EvalCommand {
             if json {
                 try printJSON(report)
             } else {
-                print(String(format: "real prints %d (FTE %d), impostor pairs %d, threshold at FMR 1e-3 %.4f",
-                             report.realPrints, report.realFTE, report.impostorPairs, report.thresholdAtFMR1e3))
+                print(String(format: "resolution %d dpi%@, real prints %d (FTE %d), impostor pairs %d, threshold at FMR 1e-3 %.4f",
+                             report.dpi, report.dpiEstimated ? " (estimated)" : "", report.realPrints, report.realFTE, report.impostorPairs, report.thresholdAtFMR1e3))
                 print("alteration/level   pairs  FTE  genuine p10    p50    p90   FNMR@1e-3")
                 for g in report.groups {
                     print(String(format: "%@ %6d %4d       %.4f %.4f %.4f   %.4f", g.group.padding(toLength: 16, withPad: " ", startingAt: 0), g.pairs, g.fte,
@@ -98,9 +115,11 @@ struct AlteredReport: Encodable {
             case fnmrAtFMR1e3 = "fnmr_at_fmr_1e-3"
         }
     }
+    var dpi: Int, dpiEstimated: Bool
     var realPrints: Int, realFTE: Int, impostorPairs: Int, thresholdAtFMR1e3: Double
     var groups: [Group]
     enum CodingKeys: String, CodingKey {
+        case dpi, dpiEstimated = "dpi_estimated"
         case realPrints = "real_prints", realFTE = "real_fte", impostorPairs = "impostor_pairs"
         case thresholdAtFMR1e3 = "threshold_at_fmr_1e-3", groups
     }

@@ -16,8 +16,10 @@ public final class FingerprintImage: @unchecked Sendable {
     /// Capture resolution in dots per inch (FVC2002 DB2: 569, the others 500).
     public let dpi: Int
 
-    /// Accepted resolutions, dots per inch.
-    public static let dpiRange = 250...1000
+    /// Accepted resolutions, dots per inch. At 200 dpi an average ridge period is about
+    /// 3.5 pixels, near the smallest (3) the enhancement resolves; prints resampled that
+    /// small (SOCOFing's) still give usable minutiae once resampled back to 500 dpi.
+    public static let dpiRange = 200...1000
     /// Largest accepted width × height.
     public static let maxPixels = 4_000_000
 

@@ -51,14 +51,14 @@ public struct FingerprintTemplate: Sendable, Hashable {
     /// A template from one view of a record.
     /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range;
     ///   ``FingerprintError/Code/invalidResolution`` when the record's resolution is outside
-    ///   what the matcher supports (250–1000 dpi).
+    ///   what the matcher supports (``FingerprintImage/dpiRange``, 200–1000 dpi).
     public init(record: FingerMinutiaeRecord, view index: Int = 0) throws(FingerprintError) {
         guard record.views.indices.contains(index) else {
             throw FingerprintError(.invalidField, "the record has \(record.views.count) views; view \(index) does not exist")
         }
         let dpi = Int((Double(record.resolutionX) * 2.54).rounded())
         guard FingerprintImage.dpiRange.contains(dpi), record.resolutionX == record.resolutionY else {
-            throw FingerprintError(.invalidResolution, "the record's resolution \(record.resolutionX)×\(record.resolutionY) pixels/cm is not a supported square 250–1000 dpi")
+            throw FingerprintError(.invalidResolution, "the record's resolution \(record.resolutionX)×\(record.resolutionY) pixels/cm is not a supported square \(FingerprintImage.dpiRange.lowerBound)–\(FingerprintImage.dpiRange.upperBound) dpi")
         }
         let view = record.views[index]
         let twoPi = 2 * Double.pi

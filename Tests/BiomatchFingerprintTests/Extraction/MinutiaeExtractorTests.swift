@@ -88,12 +88,35 @@ struct MinutiaeExtractorTests {
         #expect(t.minutiae.count >= 10)
     }
 
+    /// The resolution estimate follows the ridge period: the same ridges drawn at half the
+    /// spacing (a print resampled to half size) estimate at half the resolution, and ridges
+    /// at 9 pixels estimate at the resolution that makes them the nominal period.
+    @Test func resolutionIsEstimatedFromTheRidgePeriod() throws {
+        func ridges(period: Double) -> [UInt8] {
+            FingerprintTests.pgm(width: 300, height: 300) { x, y in
+                guard (40..<260).contains(x), (40..<260).contains(y) else { return 200 }
+                let across = Double(x) * cos(0.5) + Double(y) * sin(0.5)  // slanted ridges
+                return UInt8(128 + 90 * cos(2 * Double.pi * across / period))
+            }
+        }
+        let extractor = MinutiaeExtractor()
+        let full = try extractor.estimatedResolution(of: FingerprintImage(bytes: ridges(period: 9)))
+        let half = try extractor.estimatedResolution(of: FingerprintImage(bytes: ridges(period: 4.5)))
+        let expected = 500 * 9 / MinutiaeExtractor.nominalRidgePeriod
+        #expect(abs(full - expected) < 0.02 * expected, "estimated \(full) dpi, expected \(expected)")
+        #expect(abs(half / full - 0.5) < 0.01, "half-spacing ridges estimated at \(half) dpi against \(full)")
+        // A blank image has no ridges to measure: a typed error, not a made-up resolution.
+        let blank = FingerprintTests.pgm(width: 200, height: 200) { _, _ in 128 }
+        expectFingerprintError(.noFingerprint) { try extractor.estimatedResolution(of: FingerprintImage(bytes: blank)) }
+    }
+
     @Test func badInputIsATypedError() throws {
         let png = try Fixtures.sampleBytes("p1_1.png")
         expectFingerprintError(.corruptImage) { try FingerprintImage(bytes: Array(png.prefix(100))) }
         expectFingerprintError(.corruptImage) { try FingerprintImage(bytes: []) }
         expectFingerprintError(.corruptImage) { try FingerprintImage(bytes: Array(repeating: 0x42, count: 5000)) }
         expectFingerprintError(.invalidResolution) { try FingerprintImage(bytes: png, dpi: 100) }
+        expectFingerprintError(.invalidResolution) { try FingerprintImage(bytes: png, dpi: FingerprintImage.dpiRange.lowerBound - 1) }
         expectFingerprintError(.unreadableInput) { try FingerprintImage(contentsOf: URL(fileURLWithPath: "/nonexistent/x.png")) }
         // A blank frame has no ridges: a failure to acquire, not a template.
         let blank = FingerprintTests.pgm(width: 300, height: 300) { _, _ in 200 }
