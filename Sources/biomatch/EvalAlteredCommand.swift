@@ -35,6 +35,13 @@ extension EvalCommand {
             let extractor = MinutiaeExtractor(), matcher = FingerprintMatcher()
             let dpi: Int
             if let given = self.dpi {
+                // Checked once here: an unsupported value would otherwise fail every image
+                // quietly and be reported as a 100 % failure to acquire.
+                let range = FingerprintImage.dpiRange
+                guard range.contains(given) else {
+                    printError("--dpi \(given) is outside the supported \(range.lowerBound)–\(range.upperBound) dpi")
+                    throw ExitCode(2)
+                }
                 dpi = given
             } else {
                 let estimates = real.compactMap { row -> Double? in
