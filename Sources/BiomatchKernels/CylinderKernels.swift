@@ -45,6 +45,9 @@ public struct CoarseCylinders: Sendable, Hashable {
     public let sines: [Float]
     /// Each cylinder's direction in [0, 2π).
     public let angles: [Float]
+    /// Each cylinder's minutia position, x and y interleaved, relative to the template's
+    /// centroid (pixels at 500 dpi).
+    public let positions: [Float]
     /// Direction range of each block of 8 (cylinders are sorted by direction).
     public let blockLow: [Float]
     /// Direction range of each block of 8.
@@ -53,10 +56,13 @@ public struct CoarseCylinders: Sendable, Hashable {
     /// Number of cylinders.
     public var count: Int { norms.count }
 
-    /// Creates first-stage cylinders from `words` words per cylinder; they are stored
-    /// sorted by direction (the order of scores does not depend on it).
-    public init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float]) {
+    /// Creates first-stage cylinders from `words` words per cylinder, each cylinder's
+    /// minutia direction and position; they are stored sorted by direction (the order of
+    /// scores does not depend on it). Positions are centred here; without them every
+    /// minutia counts as at the centre (no translation check).
+    public init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float], positions unsortedPositions: [SIMD2<Float>] = []) {
         precondition(words > 0 && unsorted.count == unsortedDirections.count * words, "cylinder rows do not match the count")
+        precondition(unsortedPositions.isEmpty || unsortedPositions.count == unsortedDirections.count, "positions do not match the count")
         let twoPi = Float(2 * Double.pi)
         let wrapped = unsortedDirections.map { d -> Float in
             let r = d.truncatingRemainder(dividingBy: twoPi)
@@ -67,6 +73,9 @@ public struct CoarseCylinders: Sendable, Hashable {
         rows.reserveCapacity(unsorted.count)
         for j in order { rows += unsorted[(j * words)..<((j + 1) * words)] }
         let directions = order.map { wrapped[$0] }
+        let points = unsortedPositions.isEmpty ? [SIMD2<Float>](repeating: .zero, count: order.count) : unsortedPositions
+        let centroid = points.isEmpty ? SIMD2<Float>.zero : points.reduce(.zero, +) / Float(points.count)
+        positions = order.flatMap { [points[$0].x - centroid.x, points[$0].y - centroid.y] }
         self.words = words
         self.rows = rows
         angles = directions
@@ -112,6 +121,7 @@ public struct CoarseCylinderGallery: Sendable {
     private var cosines: [Float] = []
     private var sines: [Float] = []
     private var angles: [Float] = []
+    private var positions: [Float] = []
     private var blockLow: [Float] = []
     private var blockHigh: [Float] = []
     /// Per template: first block word, first cylinder, cylinder count (blocks start at cylinder / 8).
@@ -138,6 +148,7 @@ public struct CoarseCylinderGallery: Sendable {
         cosines += c.cosines + [Float](repeating: 0, count: padded - c.count)
         sines += c.sines + [Float](repeating: 0, count: padded - c.count)
         angles += c.angles + [Float](repeating: 0, count: padded - c.count)
+        positions += c.positions + [Float](repeating: 0, count: 2 * (padded - c.count))
         blockLow += c.blockLow
         blockHigh += c.blockHigh
     }
@@ -151,14 +162,19 @@ public struct CoarseCylinderGallery: Sendable {
         cosines.removeSubrange(s.cylinder..<(s.cylinder + cylinders))
         sines.removeSubrange(s.cylinder..<(s.cylinder + cylinders))
         angles.removeSubrange(s.cylinder..<(s.cylinder + cylinders))
+        positions.removeSubrange((2 * s.cylinder)..<(2 * (s.cylinder + cylinders)))
         blockLow.removeSubrange((s.cylinder / 8)..<((s.cylinder + cylinders) / 8))
         blockHigh.removeSubrange((s.cylinder / 8)..<((s.cylinder + cylinders) / 8))
         spans.remove(at: index)
         for i in index..<spans.count { spans[i].word -= blockWords; spans[i].cylinder -= cylinders }
     }
 
-    /// Coarse scores of `probe` against every template, on `threads` threads.
-    public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int, threads: Int = 1) -> [Float] {
+    /// Coarse scores of `probe` against every template, on `threads` threads: per template,
+    /// each probe cylinder's best match within the direction gate votes for a rotation, and
+    /// the best rotation window's votes are scored by how well their minutiae agree on one
+    /// translation (within `translationTolerance` pixels for the consensus).
+    public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
+                       translationTolerance: Float = 25, threads: Int = 1) -> [Float] {
         var out = [Float](repeating: 0, count: spans.count)
         guard probe.count > 0, !spans.isEmpty else { return out }
         let k = max(1, min(16, top))
@@ -172,11 +188,12 @@ public struct CoarseCylinderGallery: Sendable {
                          angles.withUnsafeBufferPointer { an in
                           blockLow.withUnsafeBufferPointer { lo in
                            blockHigh.withUnsafeBufferPointer { hi in
+                            positions.withUnsafeBufferPointer { ps in
                             guard let bb = b.baseAddress, let nb = n.baseAddress, let cb = c.baseAddress,
                                   let sb = s.baseAddress, let ob = o.baseAddress, let lob = lo.baseAddress,
-                                  let hib = hi.baseAddress, let anb = an.baseAddress else { return }
+                                  let hib = hi.baseAddress, let anb = an.baseAddress, let psb = ps.baseAddress else { return }
                             let shared = SendablePointers(out: ob, blocks: bb, norms: nb, cosines: cb, sines: sb,
-                                                          angles: anb, low: lob, high: hib)
+                                                          angles: anb, low: lob, high: hib, positions: psb)
                             DispatchQueue.concurrentPerform(iterations: parts) { part in
                                 let lo = spans.count * part / parts, hi = spans.count * (part + 1) / parts
                                 for i in lo..<hi {
@@ -188,8 +205,10 @@ public struct CoarseCylinderGallery: Sendable {
                                         shared.cosines + span.cylinder, shared.sines + span.cylinder, span.count,
                                         words, minimumDirectionCosine, k,
                                         probe.angles, shared.angles + span.cylinder,
-                                        shared.low + span.cylinder / 8, shared.high + span.cylinder / 8)
+                                        shared.low + span.cylinder / 8, shared.high + span.cylinder / 8,
+                                        probe.positions, shared.positions + 2 * span.cylinder, translationTolerance)
                                 }
+                            }
                             }
                            }
                           }
@@ -213,4 +232,5 @@ private struct SendablePointers: @unchecked Sendable {
     let angles: UnsafePointer<Float>
     let low: UnsafePointer<Float>
     let high: UnsafePointer<Float>
+    let positions: UnsafePointer<Float>
 }

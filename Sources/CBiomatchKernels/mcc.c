@@ -134,69 +134,125 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
     mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
 }
 
-// Rotation-consistent aggregation: each probe cylinder's best match votes, with its
-// similarity, for the rotation between the two minutiae (16 bins over the ±90° the
-// direction gate allows); 3-bin windows whose vote total is at least 60 % of the largest
-// are scored by the mean of their `k` best votes, and the best counts.
-static float rotation_vote(const float *best, const int *best_j, const float *angle_a, const float *angle_b,
-                           size_t na, size_t k) {
+// Rotation- and translation-consistent aggregation of the probe cylinders' best matches
+// (a Hough-style vote). Each vote is a probe minutia i, its best candidate minutia j and
+// their cylinder similarity; it votes for the rotation between them (16 bins over the
+// ±90° the direction gate allows). Each 3-bin window that is a local maximum of the vote
+// total and holds at least 60 % of the largest total is scored: its votes' minutiae
+// (positions centred per template) are aligned by the window's mean rotation; the
+// translation with the most vote weight within `tol` pixels of it is taken as the
+// alignment; every vote is weighted by how far its own translation lies from it
+// (≈ exp(−d²/2σ²), σ = 15 px, never below 1/4); the window scores the mean of its `k`
+// best weighted votes, and the best window counts. Chance matches of a different finger
+// rarely agree on one translation, so the first stage ranks mates far higher.
+static inline __attribute__((always_inline)) float rotation_vote(
+    const float *best, const int *best_j, const float *angle_a, const float *angle_b,
+    const float *cos_a, const float *sin_a, const float *cos_b, const float *sin_b,
+    const float *pos_a, const float *pos_b, size_t na, size_t k, float tol) {
     enum { BINS = 16 };
+    const float sigma = 15.0f, floor_weight = 0.25f;
     if (k > 16) k = 16;
     float sum[BINS + 2] = {0};
     int count[BINS + 2] = {0};
     unsigned char bins[256];
+    // Branch-free: the rotations are data, their bins unpredictable.
     for (size_t i = 0; i < na; ++i) {
-        bins[i] = 0;
-        if (best_j[i] < 0) continue;
-        float angle = angle_a[i] - angle_b[best_j[i]];   // wrapped into [−π, π); the gate keeps it in ±π/2
-        if (angle >= 3.1415927f) angle -= 6.2831853f;
-        if (angle < -3.1415927f) angle += 6.2831853f;
+        int j = best_j[i] < 0 ? 0 : best_j[i];
+        float angle = angle_a[i] - angle_b[j];   // wrapped into [−π, π); the gate keeps it in ±π/2
+        angle -= angle >= 3.1415927f ? 6.2831853f : 0.0f;
+        angle += angle < -3.1415927f ? 6.2831853f : 0.0f;
         int bin = (int)((angle + 1.5707964f) * (BINS / 3.1415927f));
-        if (bin < 0) bin = 0;
-        if (bin >= BINS) bin = BINS - 1;
+        bin = bin < 0 ? 0 : bin;
+        bin = bin >= BINS ? BINS - 1 : bin;
+        bin = best_j[i] < 0 ? -1 : bin;
         bins[i] = (unsigned char)(bin + 1);
-        sum[bin + 1] += best[i];
+        sum[bin + 1] += best_j[i] < 0 ? 0.0f : best[i];
         count[bin + 1] += 1;
     }
+    count[0] = 0;  // unmatched probe cylinders
     // Votes grouped by bin (counting sort), so a window's votes are contiguous.
     int start[BINS + 3];
     start[0] = 0;
     for (int b = 0; b <= BINS + 1; ++b) start[b + 1] = start[b] + count[b];
-    float grouped[256];
+    int grouped[256];
     int fill[BINS + 2];
     for (int b = 0; b <= BINS + 1; ++b) fill[b] = start[b];
-    for (size_t i = 0; i < na; ++i) if (bins[i]) grouped[fill[bins[i]]++] = best[i];
-    // Each bin's votes sorted best first (a few per bin: insertion sort), so a window's
-    // k best are a three-way merge instead of a top-k insertion per vote.
-    for (int b = 1; b <= BINS; ++b) {
-        for (int v = start[b] + 1; v < start[b + 1]; ++v) {
-            float x = grouped[v];
-            int p = v;
-            while (p > start[b] && grouped[p - 1] < x) { grouped[p] = grouped[p - 1]; --p; }
-            grouped[p] = x;
-        }
-    }
-    // Windows whose vote total is within reach of the largest are scored exactly.
-    float totals[BINS + 2];
+    for (size_t i = 0; i < na; ++i) if (bins[i]) grouped[fill[bins[i]]++] = (int)i;
+    float totals[BINS + 2] = {0};
     float most = 0;
     for (int b = 1; b <= BINS; ++b) {
         totals[b] = sum[b - 1] + sum[b] + sum[b + 1];
         if (totals[b] > most) most = totals[b];
     }
+    const float tol2 = tol * tol, falloff = 1.0f / (32 * sigma * sigma);
     float score = 0;
     for (int b = 1; b <= BINS; ++b) {
         if (totals[b] < 0.6f * most || totals[b] <= 0) continue;
-        int p0 = start[b - 1], e0 = start[b], p1 = start[b], e1 = start[b + 1], p2 = start[b + 1], e2 = start[b + 2];
-        float total = 0;
-        for (size_t t = 0; t < k; ++t) {
-            float v0 = p0 < e0 ? grouped[p0] : 0, v1 = p1 < e1 ? grouped[p1] : 0, v2 = p2 < e2 ? grouped[p2] : 0;
-            float v;
-            if (v0 >= v1 && v0 >= v2) { v = v0; ++p0; } else if (v1 >= v2) { v = v1; ++p1; } else { v = v2; ++p2; }
-            if (v <= 0) break;  // votes are positive; the rest of the k count as zeros
-            total += v;
+        // Local maxima only (the first of a plateau): neighbouring windows share two bins.
+        if (totals[b] <= totals[b - 1] || totals[b] < totals[b + 1]) continue;
+        int first = start[b - 1], m = start[b + 2] - first;
+        const int *v = grouped + first;
+        // The window's rotation: the similarity-weighted mean of its votes' rotation vectors.
+        float tx[264], ty[264], w[264];
+        float rc = 0, rs = 0;
+        for (int t = 0; t < m; ++t) {
+            int i = v[t], j = best_j[i];
+            w[t] = best[i];
+            rc += best[i] * (cos_a[i] * cos_b[j] + sin_a[i] * sin_b[j]);
+            rs += best[i] * (sin_a[i] * cos_b[j] - cos_a[i] * sin_b[j]);
         }
-        float m = total / (float)k;
-        if (m > score) score = m;
+        float norm = sqrtf(rc * rc + rs * rs);
+        if (!(norm > 0)) continue;
+        float c = rc / norm, s = rs / norm;
+        for (int t = 0; t < m; ++t) {
+            int i = v[t], j = best_j[i];
+            float xa = pos_a[2 * i], ya = pos_a[2 * i + 1];
+            tx[t] = pos_b[2 * j] - (c * xa + s * ya);
+            ty[t] = pos_b[2 * j + 1] - (-s * xa + c * ya);
+        }
+        // The translation with the most vote weight within `tol` of it. Eight partial sums
+        // (the arrays padded with far-away votes) so the loop vectorises.
+        int padded = (m + 7) & ~7;
+        for (int t = m; t < padded; ++t) { tx[t] = 1e9f; ty[t] = 1e9f; w[t] = 0; }
+        int centre = 0;
+        float support = -1;
+        for (int t = 0; t < m; ++t) {
+            float lanes[8] = {0};
+            for (int u0 = 0; u0 < padded; u0 += 8)
+                for (int l = 0; l < 8; ++l) {
+                    float dx = tx[u0 + l] - tx[t], dy = ty[u0 + l] - ty[t];
+                    lanes[l] += dx * dx + dy * dy <= tol2 ? w[u0 + l] : 0.0f;
+                }
+            float sum_w = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+            if (sum_w > support) { support = sum_w; centre = t; }
+        }
+        // Each vote weighted by its distance from that translation: (1 − d²/32σ²)^16 ≈ exp(−d²/2σ²).
+        float weighted[256];
+        float all = 0;
+        for (int u = 0; u < m; ++u) {
+            float dx = tx[u] - tx[centre], dy = ty[u] - ty[centre];
+            float g = 1.0f - (dx * dx + dy * dy) * falloff;
+            g = g > 0 ? g : 0;
+            g *= g; g *= g; g *= g; g *= g;
+            weighted[u] = w[u] * (floor_weight + (1 - floor_weight) * g);
+            all += weighted[u];
+        }
+        float total = all;
+        if ((size_t)m > k) {  // the k best (insertion into a short descending list)
+            float top[16];
+            size_t kept = 0;
+            for (int u = 0; u < m; ++u) {
+                float x = weighted[u];
+                if (kept == k && x <= top[k - 1]) continue;
+                size_t p = kept < k ? kept++ : k - 1;
+                while (p > 0 && top[p - 1] < x) { top[p] = top[p - 1]; --p; }
+                top[p] = x;
+            }
+            total = 0;
+            for (size_t t = 0; t < kept; ++t) total += top[t];
+        }
+        float mean = total / (float)k;
+        if (mean > score) score = mean;
     }
     return score;
 }
@@ -231,7 +287,8 @@ static size_t reachable_indices(const float *angles, size_t n, float lo, float h
 
 static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
                                const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
-                               size_t words, float min_cos, size_t k, const float *angle_a, const float *angle_b) {
+                               size_t words, float min_cos, size_t k, const float *angle_a, const float *angle_b,
+                               const float *pos_a, const float *pos_b, float tol) {
     float bests[256];
     int best_j[256];
     if (na > 256) na = 256;
@@ -255,14 +312,15 @@ static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float 
         bests[i] = best;
         best_j[i] = bj;
     }
-    return rotation_vote(bests, best_j, angle_a, angle_b, na, k);
+    return rotation_vote(bests, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 
 #if defined(__x86_64__)
 BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
                                               const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                               size_t words, float min_cos, size_t k,
-                                              const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
+                                              const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
+                                              const float *pos_a, const float *pos_b, float tol) {
     const float gate = acosf(min_cos);
     float best[256] = {0};
     int best_j[256];
@@ -316,7 +374,7 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
             best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz(at));
         }
     }
-    return rotation_vote(best, best_j, angle_a, angle_b, na, k);
+    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 #endif
 
@@ -327,8 +385,10 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
 BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
                                           const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                           size_t words, float min_cos, size_t k,
-                                          const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
-    if (words != 6) return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b);
+                                          const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
+                                          const float *pos_a, const float *pos_b, float tol) {
+    if (words != 6)
+        return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol);
     const float gate = acosf(min_cos);
     float best[256] = {0};
     int best_j[256];
@@ -380,22 +440,24 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz((unsigned)at));
         }
     }
-    return rotation_vote(best, best_j, angle_a, angle_b, na, k);
+    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 #endif
 
 float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
-                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi) {
+                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
+                           const float *pos_a, const float *pos_b, float tol) {
     if (na == 0 || nb == 0 || k == 0) return 0.0f;
     if (k > 64) k = 64;
 #if defined(__x86_64__)
     int level = bmk_simd_level();
     if (level >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                      angle_a, angle_b, block_lo, block_hi);
+                                                      angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol);
     if (level == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                    angle_a, angle_b, block_lo, block_hi);
+                                                    angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol);
 #endif
-    return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b);
+    return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b,
+                             pos_a, pos_b, tol);
 }

@@ -72,4 +72,37 @@ struct CylinderKernelTests {
         #expect(gallery.count == 1)
         #expect(abs(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8)[0] - highest[1]) < 1e-6)
     }
+
+    @Test func firstStageRewardsVotesThatAgreeOnOneTranslation() {
+        let a = Self.randomCylinders(20, words: 6, seed: 5)
+        let rows = stride(from: 0, to: a.storage.count, by: 12).flatMap { a.storage[$0..<($0 + 6)] }
+        var generator = SplitMix64(seed: 6)
+        let points = (0..<20).map { _ in SIMD2(Float(generator.next() % 200) - 100, Float(generator.next() % 200) - 100) }
+        let probe = CoarseCylinders(words: 6, rows: rows, directions: a.directions, positions: points)
+        // The same minutiae moved rigidly (every vote agrees on the shift), and the same
+        // cylinders at unrelated places (each vote implies its own shift).
+        let shifted = CoarseCylinders(words: 6, rows: rows, directions: a.directions,
+                                      positions: points.map { $0 + SIMD2(40, -25) })
+        let scattered = CoarseCylinders(words: 6, rows: rows, directions: a.directions,
+                                        positions: (0..<20).map { _ in SIMD2(Float(generator.next() % 300), Float(generator.next() % 300)) })
+        var gallery = CoarseCylinderGallery()
+        gallery.append(shifted)
+        gallery.append(scattered)
+        var results: [[Float]] = []
+        for level in SIMDLevel.allCases {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            results.append(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8, threads: 1))
+        }
+        for r in results {
+            #expect(zip(results[0], r).allSatisfy { abs($0 - $1) < 1e-3 }, "\(results)")
+            #expect(abs(r[0] - 1) < 1e-3, "\(r)")  // a rigid shift costs nothing
+            #expect(r[1] < 0.7, "\(r)")            // the same cylinders scattered lose most of their weight
+        }
+        // Without positions nothing is checked: both score as the shifted copy.
+        var blind = CoarseCylinderGallery()
+        blind.append(CoarseCylinders(words: 6, rows: rows, directions: a.directions))
+        #expect(abs(blind.scores(CoarseCylinders(words: 6, rows: rows, directions: a.directions),
+                                 minimumDirectionCosine: 0.5, top: 8)[0] - 1) < 1e-3)
+    }
 }

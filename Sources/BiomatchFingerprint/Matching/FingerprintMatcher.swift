@@ -55,7 +55,8 @@ public struct FingerprintMatcher: Sendable {
         }
         let directions = points.map { Float($0.direction) }
         return PreparedFingerprint(cylinders: BitCylinders(words: geometry.words, storage: storage, directions: directions),
-                                   coarse: CoarseCylinders(words: Self.foldedWords(geometry), rows: coarseRows, directions: directions),
+                                   coarse: CoarseCylinders(words: Self.foldedWords(geometry), rows: coarseRows, directions: directions,
+                                                           positions: points.map { SIMD2(Float($0.x), Float($0.y)) }),
                                    points: points, minutiaCount: template.minutiae.count)
     }
 

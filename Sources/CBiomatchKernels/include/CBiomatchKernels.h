@@ -63,14 +63,18 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 /// block k word w lane l at b_blocks[(k·words + w)·8 + l]), local similarity
 /// 1 − √hamming / (norm_a + norm_b) with norms √popcount, direction-gated like
 /// bmk_mcc_similarity. Each probe cylinder's best match votes for the rotation between
-/// the two minutiae; returns the mean of the `k` (≤ 16) best votes of the strongest
-/// rotation. The candidate's cylinders are sorted by direction; `angle_a`/`angle_b` hold
-/// the directions (radians, [0, 2π)) and `block_lo`/`block_hi` each candidate block's
-/// direction range, so blocks out of the direction gate are skipped.
+/// the two minutiae. In each strongest rotation window the votes' minutiae (`pos_a`,
+/// `pos_b`: x, y interleaved, centred per template) are aligned by the window's rotation,
+/// the translation with the most vote weight within `tol` pixels is the consensus, and
+/// each vote is weighted by its distance from it; returns the mean of the `k` (≤ 16) best
+/// weighted votes of the best window. The candidate's cylinders are sorted by direction;
+/// `angle_a`/`angle_b` hold the directions (radians, [0, 2π)) and `block_lo`/`block_hi`
+/// each candidate block's direction range, so blocks out of the direction gate are skipped.
 float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
-                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi);
+                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
+                           const float *pos_a, const float *pos_b, float tol);
 
 #ifdef __cplusplus
 }
