@@ -134,7 +134,10 @@ public struct CoarseCylinderGallery: Sendable {
     public var count: Int { spans.count }
 
     /// Bytes held.
-    public var memoryBytes: Int { blocks.count * 8 + (norms.count + cosines.count + sines.count) * 4 + spans.count * 24 }
+    public var memoryBytes: Int {
+        blocks.count * 8 + spans.count * 24
+            + (norms.count + cosines.count + sines.count + angles.count + positions.count + blockLow.count + blockHigh.count) * 4
+    }
 
     /// Appends one template's coarse cylinders.
     public mutating func append(_ c: CoarseCylinders) {
