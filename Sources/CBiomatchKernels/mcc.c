@@ -155,21 +155,19 @@ static inline __attribute__((always_inline)) float rotation_vote(
     float sum[BINS + 2] = {0};
     int count[BINS + 2] = {0};
     unsigned char bins[256];
-    // Branch-free: the rotations are data, their bins unpredictable.
     for (size_t i = 0; i < na; ++i) {
-        int j = best_j[i] < 0 ? 0 : best_j[i];
-        float angle = angle_a[i] - angle_b[j];   // wrapped into [−π, π); the gate keeps it in ±π/2
-        angle -= angle >= 3.1415927f ? 6.2831853f : 0.0f;
-        angle += angle < -3.1415927f ? 6.2831853f : 0.0f;
+        bins[i] = 0;
+        if (best_j[i] < 0) continue;
+        float angle = angle_a[i] - angle_b[best_j[i]];   // wrapped into [−π, π); the gate keeps it in ±π/2
+        if (angle >= 3.1415927f) angle -= 6.2831853f;
+        if (angle < -3.1415927f) angle += 6.2831853f;
         int bin = (int)((angle + 1.5707964f) * (BINS / 3.1415927f));
-        bin = bin < 0 ? 0 : bin;
-        bin = bin >= BINS ? BINS - 1 : bin;
-        bin = best_j[i] < 0 ? -1 : bin;
+        if (bin < 0) bin = 0;
+        if (bin >= BINS) bin = BINS - 1;
         bins[i] = (unsigned char)(bin + 1);
-        sum[bin + 1] += best_j[i] < 0 ? 0.0f : best[i];
+        sum[bin + 1] += best[i];
         count[bin + 1] += 1;
     }
-    count[0] = 0;  // unmatched probe cylinders
     // Votes grouped by bin (counting sort), so a window's votes are contiguous.
     int start[BINS + 3];
     start[0] = 0;
