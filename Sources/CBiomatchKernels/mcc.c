@@ -4,6 +4,7 @@
 #include "kernels_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -134,6 +135,11 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
     mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
 }
 
+// Eight floats (and their lane masks) as compiler vectors: one AVX register in the
+// AVX2/AVX-512 kernels, two 128-bit registers in the portable one.
+typedef float vote_lanes __attribute__((vector_size(32)));
+typedef int vote_mask __attribute__((vector_size(32)));
+
 // Rotation- and translation-consistent aggregation of the probe cylinders' best matches
 // (a Hough-style vote). Each vote is a probe minutia i, its best candidate minutia j and
 // their cylinder similarity; it votes for the rotation between them (16 bins over the
@@ -208,19 +214,21 @@ static inline __attribute__((always_inline)) float rotation_vote(
             tx[t] = pos_b[2 * j] - (c * xa + s * ya);
             ty[t] = pos_b[2 * j + 1] - (-s * xa + c * ya);
         }
-        // The translation with the most vote weight within `tol` of it. Eight partial sums
-        // (the arrays padded with far-away votes) so the loop vectorises.
+        // The translation with the most vote weight within `tol` of it, eight lanes at a
+        // time (the arrays padded with far-away votes).
         int padded = (m + 7) & ~7;
         for (int t = m; t < padded; ++t) { tx[t] = 1e9f; ty[t] = 1e9f; w[t] = 0; }
         int centre = 0;
         float support = -1;
         for (int t = 0; t < m; ++t) {
-            float lanes[8] = {0};
-            for (int u0 = 0; u0 < padded; u0 += 8)
-                for (int l = 0; l < 8; ++l) {
-                    float dx = tx[u0 + l] - tx[t], dy = ty[u0 + l] - ty[t];
-                    lanes[l] += dx * dx + dy * dy <= tol2 ? w[u0 + l] : 0.0f;
-                }
+            vote_lanes lanes = {0}, cx = tx[t] + lanes, cy = ty[t] + lanes;
+            for (int u0 = 0; u0 < padded; u0 += 8) {
+                vote_lanes dx, dy, wu;
+                memcpy(&dx, tx + u0, sizeof dx); memcpy(&dy, ty + u0, sizeof dy); memcpy(&wu, w + u0, sizeof wu);
+                dx -= cx; dy -= cy;
+                vote_mask near = dx * dx + dy * dy <= tol2;   // all ones where within tol
+                lanes += (vote_lanes)((vote_mask)wu & near);
+            }
             float sum_w = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
             if (sum_w > support) { support = sum_w; centre = t; }
         }
@@ -236,18 +244,22 @@ static inline __attribute__((always_inline)) float rotation_vote(
             all += weighted[u];
         }
         float total = all;
-        if ((size_t)m > k) {  // the k best (insertion into a short descending list)
-            float top[16];
-            size_t kept = 0;
+        if ((size_t)m > k) {
+            // The k best, kept sorted in 16 lanes: inserting x gives lane i
+            // max(top[i], min(top[i − 1], x)), with top[−1] = +∞.
+            const vote_lanes zero = {0}, above = zero + INFINITY;
+            vote_lanes t0 = zero - 1.0f, t1 = zero - 1.0f;   // weights are ≥ 0
             for (int u = 0; u < m; ++u) {
-                float x = weighted[u];
-                if (kept == k && x <= top[k - 1]) continue;
-                size_t p = kept < k ? kept++ : k - 1;
-                while (p > 0 && top[p - 1] < x) { top[p] = top[p - 1]; --p; }
-                top[p] = x;
+                vote_lanes x = zero + weighted[u];
+                vote_lanes s0 = __builtin_shufflevector(above, t0, 7, 8, 9, 10, 11, 12, 13, 14);
+                vote_lanes s1 = __builtin_shufflevector(t0, t1, 7, 8, 9, 10, 11, 12, 13, 14);
+                t0 = __builtin_elementwise_max(t0, __builtin_elementwise_min(s0, x));
+                t1 = __builtin_elementwise_max(t1, __builtin_elementwise_min(s1, x));
             }
+            float top[16];
+            memcpy(top, &t0, sizeof t0); memcpy(top + 8, &t1, sizeof t1);
             total = 0;
-            for (size_t t = 0; t < kept; ++t) total += top[t];
+            for (size_t t = 0; t < k; ++t) total += top[t];
         }
         float mean = total / (float)k;
         if (mean > score) score = mean;
