@@ -400,12 +400,19 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
     if (words != 6)
         return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol);
     const float gate = acosf(min_cos);
-    float best[256] = {0};
-    int best_j[256];
     if (na > 256) na = 256;
-    for (size_t i = 0; i < na; ++i) best_j[i] = -1;
+    // Per probe cylinder and lane: the best similarity so far and the block it came from.
+    // Kept per lane, without branches (whether a block improves on the best is data-
+    // dependent and mispredicts); reduced once at the end.
+    __attribute__((aligned(32))) float lane_best[256 * 8];
+    __attribute__((aligned(32))) int lane_block[256 * 8];
+    for (size_t i = 0; i < na; ++i) {
+        _mm256_store_ps(lane_best + 8 * i, _mm256_setzero_ps());
+        _mm256_store_si256((__m256i *)(lane_block + 8 * i), _mm256_setzero_si256());
+    }
     const __m256i zero = _mm256_setzero_si256();
     const __m256i gather = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     size_t blocks = (nb + 7) / 8;
     for (size_t blk = 0; blk < blocks; ++blk) {
         const uint64_t *block = b + blk * words * 8;
@@ -415,11 +422,11 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             hi[w] = _mm256_loadu_si256((const __m256i *)(block + w * 8 + 4));
         }
         size_t lanes = nb - blk * 8 < 8 ? nb - blk * 8 : 8;
-        const int valid = (1 << lanes) - 1;
         // Masked loads: the last block of a template may hold fewer than eight cylinders.
-        __m256i lane_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256i lane_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), iota);
         __m256 nbv = _mm256_maskload_ps(nb_ + blk * 8, lane_mask);
         __m256 cbv = _mm256_maskload_ps(cb + blk * 8, lane_mask), sbv = _mm256_maskload_ps(sb + blk * 8, lane_mask);
+        __m256 blkv = _mm256_castsi256_ps(_mm256_set1_epi32((int)blk));
         uint8_t reach[256];
         size_t reachable = reachable_indices(angle_a, na, block_lo[blk], block_hi[blk], gate, reach);
         for (size_t t = 0; t < reachable; ++t) {
@@ -437,18 +444,33 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             __m256 denom = _mm256_add_ps(_mm256_set1_ps(na_[i]), nbv);
             __m256 sim = _mm256_fnmadd_ps(_mm256_sqrt_ps(hf), _mm256_rcp_ps(denom), _mm256_set1_ps(1.0f));
             __m256 dot = _mm256_fmadd_ps(_mm256_set1_ps(ca[i]), cbv, _mm256_mul_ps(_mm256_set1_ps(sa[i]), sbv));
-            __m256 ok = _mm256_and_ps(_mm256_cmp_ps(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ),
-                                      _mm256_cmp_ps(sim, _mm256_set1_ps(best[i]), _CMP_GT_OQ));
-            int keep = _mm256_movemask_ps(ok) & valid;
-            if (keep == 0) continue;
-            __m256 kept = _mm256_blendv_ps(_mm256_setzero_ps(), sim, ok);
-            __m256 m = _mm256_max_ps(kept, _mm256_permute2f128_ps(kept, kept, 1));
-            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
-            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
-            int at = _mm256_movemask_ps(_mm256_cmp_ps(kept, m, _CMP_EQ_OQ)) & keep;
-            best[i] = _mm256_cvtss_f32(m);
-            best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz((unsigned)at));
+            __m256 before = _mm256_load_ps(lane_best + 8 * i);
+            __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ),
+                                                    _mm256_cmp_ps(sim, before, _CMP_GT_OQ)),
+                                      _mm256_castsi256_ps(lane_mask));
+            _mm256_store_ps(lane_best + 8 * i, _mm256_blendv_ps(before, sim, ok));
+            __m256 from = _mm256_load_ps((const float *)(lane_block + 8 * i));
+            _mm256_store_ps((float *)(lane_block + 8 * i), _mm256_blendv_ps(from, blkv, ok));
         }
+    }
+    // Per probe cylinder: the best lane, and of the lanes that reach it the lowest
+    // candidate index (each lane kept its earliest block), as the portable kernel picks.
+    float best[256];
+    int best_j[256];
+    for (size_t i = 0; i < na; ++i) {
+        __m256 v = _mm256_load_ps(lane_best + 8 * i);
+        __m256 m = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+        best[i] = _mm256_cvtss_f32(m);
+        if (!(best[i] > 0)) { best[i] = 0; best_j[i] = -1; continue; }
+        __m256i j = _mm256_add_epi32(_mm256_slli_epi32(_mm256_load_si256((const __m256i *)(lane_block + 8 * i)), 3), iota);
+        __m256i at = _mm256_castps_si256(_mm256_cmp_ps(v, m, _CMP_EQ_OQ));
+        j = _mm256_blendv_epi8(_mm256_set1_epi32(1 << 30), j, at);
+        __m256i n = _mm256_min_epi32(j, _mm256_permute2x128_si256(j, j, 1));
+        n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0x4E));
+        n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0xB1));
+        best_j[i] = _mm256_cvtsi256_si32(n);
     }
     return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }

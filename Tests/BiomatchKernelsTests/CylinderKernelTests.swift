@@ -73,6 +73,37 @@ struct CylinderKernelTests {
         #expect(abs(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8)[0] - highest[1]) < 1e-6)
     }
 
+    @Test func firstStageAgreesAcrossSIMDLevelsForEveryTemplateSizeAndTie() {
+        // Sizes around the block of 8 (partial last blocks), and templates holding each
+        // cylinder twice at different places: equal similarities, where the lowest index
+        // must win at every level or the votes' translations differ.
+        let a = Self.randomCylinders(30, words: 6, seed: 7)
+        let rows = { (s: [UInt64]) in stride(from: 0, to: s.count, by: 12).flatMap { s[$0..<($0 + 6)] } }
+        var generator = SplitMix64(seed: 8)
+        func points(_ n: Int) -> [SIMD2<Float>] {
+            (0..<n).map { _ in SIMD2(Float(generator.next() % 240) - 120, Float(generator.next() % 240) - 120) }
+        }
+        let probe = CoarseCylinders(words: 6, rows: rows(a.storage), directions: a.directions, positions: points(30))
+        var gallery = CoarseCylinderGallery()
+        for (n, seed) in [(1, 10), (3, 11), (8, 12), (9, 13), (15, 14), (16, 15), (17, 16), (41, 17), (64, 18)] {
+            let c = Self.randomCylinders(n, words: 6, seed: UInt64(seed))
+            gallery.append(CoarseCylinders(words: 6, rows: rows(c.storage), directions: c.directions, positions: points(n)))
+        }
+        let probeRows = rows(a.storage)
+        let twice = (0..<30).flatMap { i -> [UInt64] in let r = Array(probeRows[(i * 6)..<(i * 6 + 6)]); return r + r }
+        gallery.append(CoarseCylinders(words: 6, rows: twice, directions: a.directions.flatMap { [$0, $0] }, positions: points(60)))
+        var results: [[Float]] = []
+        for level in SIMDLevel.allCases {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            results.append(gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, threads: 1))
+        }
+        #expect(results[0].allSatisfy { $0 > 0 })
+        for r in results.dropFirst() {
+            #expect(zip(results[0], r).allSatisfy { abs($0 - $1) < 1e-3 }, "\(results)")
+        }
+    }
+
     @Test func firstStageRewardsVotesThatAgreeOnOneTranslation() {
         let a = Self.randomCylinders(20, words: 6, seed: 5)
         let rows = stride(from: 0, to: a.storage.count, by: 12).flatMap { a.storage[$0..<($0 + 6)] }
