@@ -401,13 +401,16 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
         return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol);
     const float gate = acosf(min_cos);
     if (na > 256) na = 256;
-    // Per probe cylinder and lane: the best similarity so far and the block it came from.
-    // Kept per lane, without branches (whether a block improves on the best is data-
-    // dependent and mispredicts); reduced once at the end.
+    // Per probe cylinder and lane: the best match so far and the block it came from,
+    // kept per lane without branches (whether a block improves on the best is data-
+    // dependent and mispredicts) and reduced once at the end. A match is ranked by
+    // r = hamming / (norm_a + norm_b)², similarity 1 − √r: the square root, slow in
+    // vector units, is taken once per probe cylinder instead of once per pair. r < 1
+    // (similarity > 0) is needed to count, as in the portable kernel.
     __attribute__((aligned(32))) float lane_best[256 * 8];
     __attribute__((aligned(32))) int lane_block[256 * 8];
     for (size_t i = 0; i < na; ++i) {
-        _mm256_store_ps(lane_best + 8 * i, _mm256_setzero_ps());
+        _mm256_store_ps(lane_best + 8 * i, _mm256_set1_ps(1.0f));
         _mm256_store_si256((__m256i *)(lane_block + 8 * i), _mm256_setzero_si256());
     }
     const __m256i zero = _mm256_setzero_si256();
@@ -442,13 +445,14 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             __m256i both = _mm256_or_si256(_mm256_sad_epu8(clo, zero), _mm256_slli_epi64(_mm256_sad_epu8(chi, zero), 32));
             __m256 hf = _mm256_cvtepi32_ps(_mm256_permutevar8x32_epi32(both, gather));
             __m256 denom = _mm256_add_ps(_mm256_set1_ps(na_[i]), nbv);
-            __m256 sim = _mm256_fnmadd_ps(_mm256_sqrt_ps(hf), _mm256_rcp_ps(denom), _mm256_set1_ps(1.0f));
+            __m256 inv = _mm256_rcp_ps(denom);
+            __m256 r = _mm256_mul_ps(_mm256_mul_ps(hf, inv), inv);
             __m256 dot = _mm256_fmadd_ps(_mm256_set1_ps(ca[i]), cbv, _mm256_mul_ps(_mm256_set1_ps(sa[i]), sbv));
             __m256 before = _mm256_load_ps(lane_best + 8 * i);
             __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ),
-                                                    _mm256_cmp_ps(sim, before, _CMP_GT_OQ)),
+                                                    _mm256_cmp_ps(r, before, _CMP_LT_OQ)),
                                       _mm256_castsi256_ps(lane_mask));
-            _mm256_store_ps(lane_best + 8 * i, _mm256_blendv_ps(before, sim, ok));
+            _mm256_store_ps(lane_best + 8 * i, _mm256_blendv_ps(before, r, ok));
             __m256 from = _mm256_load_ps((const float *)(lane_block + 8 * i));
             _mm256_store_ps((float *)(lane_block + 8 * i), _mm256_blendv_ps(from, blkv, ok));
         }
@@ -459,11 +463,12 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
     int best_j[256];
     for (size_t i = 0; i < na; ++i) {
         __m256 v = _mm256_load_ps(lane_best + 8 * i);
-        __m256 m = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
-        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
-        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
-        best[i] = _mm256_cvtss_f32(m);
-        if (!(best[i] > 0)) { best[i] = 0; best_j[i] = -1; continue; }
+        __m256 m = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+        m = _mm256_min_ps(m, _mm256_permute_ps(m, 0x4E));
+        m = _mm256_min_ps(m, _mm256_permute_ps(m, 0xB1));
+        float least = _mm256_cvtss_f32(m);
+        if (!(least < 1.0f)) { best[i] = 0; best_j[i] = -1; continue; }
+        best[i] = 1.0f - sqrtf(least);
         __m256i j = _mm256_add_epi32(_mm256_slli_epi32(_mm256_load_si256((const __m256i *)(lane_block + 8 * i)), 3), iota);
         __m256i at = _mm256_castps_si256(_mm256_cmp_ps(v, m, _CMP_EQ_OQ));
         j = _mm256_blendv_epi8(_mm256_set1_epi32(1 << 30), j, at);
