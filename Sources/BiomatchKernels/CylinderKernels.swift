@@ -177,7 +177,7 @@ public struct CoarseCylinderGallery: Sendable {
     /// the best rotation window's votes are scored by how well their minutiae agree on one
     /// translation (within `translationTolerance` pixels for the consensus).
     public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
-                       translationTolerance: Float = 18, threads: Int = 1) -> [Float] {
+                       translationTolerance: Float = 15, threads: Int = 1) -> [Float] {
         var out = [Float](repeating: 0, count: spans.count)
         guard probe.count > 0, !spans.isEmpty else { return out }
         let k = max(1, min(16, top))
