@@ -418,10 +418,16 @@ void thinZhangSuen(cv::Mat &img) {
 }
 
 // The local ridge flow of an image: the doubled-angle structure tensor (c2, s2) of the
-// gradients averaged over a Gaussian window, their energy, and the coherence
-// |(c2, s2)| / energy (0 for isotropic texture, 1 for straight parallel ridges).
+// gradients averaged over a Gaussian window, and their energy.
 struct RidgeFlow {
-    cv::Mat c2, s2, energy, coherence;
+    cv::Mat c2, s2, energy;
+    // |(c2, s2)| / energy: 0 for isotropic texture, 1 for straight parallel ridges.
+    // Computed on request (only the first pass's is used, as the quality map).
+    cv::Mat coherence() const {
+        cv::Mat c;
+        cv::magnitude(c2, s2, c);
+        return c / energy;
+    }
     // The tensor divided by the energy (length = coherence), so that the flows of
     // differently scaled images can be added.
     cv::Mat unitC2() const { return c2 / energy; }
@@ -440,16 +446,13 @@ RidgeFlow ridgeFlow(const cv::Mat &image) {
     flow.c2 = gxx - gyy;
     flow.s2 = 2 * gxy;
     flow.energy = cv::max(gxx + gyy, 1e-6);
-    cv::magnitude(flow.c2, flow.s2, flow.coherence);
-    flow.coherence /= flow.energy;
     return flow;
 }
 
 // Ridge direction in [0, π) from a doubled-angle field, smoothed over the field (σ 7 px):
-// the gradient direction (half the doubled angle) + 90°. (The first pass smooths the
-// energy-weighted tensor, as the single pass always did.)
-// Blurs into new matrices: cv::Mat copies share pixels, so blurring the arguments in
-// place would also smooth the caller's tensor (the first pass's, which the second reuses).
+// the gradient direction (half the doubled angle) + 90°. Blurs into new matrices:
+// cv::Mat copies share pixels, so blurring the arguments in place would also smooth the
+// caller's tensor (the first pass's, which the second pass reuses).
 cv::Mat orientationOf(const cv::Mat &c2, const cv::Mat &s2) {
     cv::Mat sc2, ss2;
     cv::GaussianBlur(c2, sc2, cv::Size(), 7);
@@ -505,10 +508,11 @@ bmcv_fingerprint_maps *bmcv_fingerprint_enhance(const bmcv_image *image, double 
 
         auto *maps = new bmcv_fingerprint_maps;
         maps->mask = segment(f, 17);
-        // Orientation, first pass: the structure tensor of the normalised image. Its
-        // coherence (how one-directional the local gradients are) stays the quality map.
+        // Orientation, first pass: the energy-weighted structure tensor of the normalised
+        // image, as the single pass always was. Its coherence (how one-directional the
+        // local gradients are) stays the quality map.
         RidgeFlow raw = ridgeFlow(norm);
-        maps->coherence = raw.coherence;
+        maps->coherence = raw.coherence();
         maps->orientation = orientationOf(raw.c2, raw.s2);
         cv::Mat periods = periodMap(norm, maps->orientation, maps->coherence, maps->mask, maps->period);
         cv::Mat enhanced = contextualGabor(norm, maps->orientation, periods, maps->mask, bins);
