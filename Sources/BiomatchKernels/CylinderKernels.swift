@@ -27,6 +27,53 @@ public struct BitCylinders: Sendable, Hashable {
     }
 }
 
+/// Orientation descriptors of one fingerprint's minutiae, in the layout the weighting
+/// kernels read: per minutia, `wordsPerMinutia` 64-bit words of sample codes, then as
+/// many words of validity. Each sample is a `bitsPerSample`-bit circular thermometer
+/// code of a ridge orientation (the Hamming distance of two codes is their circular
+/// distance in levels); its validity bits are all set where it lies inside the print.
+public struct OrientationSamples: Sendable, Hashable {
+    /// Words of codes (and of validity) per minutia.
+    public let wordsPerMinutia: Int
+    /// Bits per sample code.
+    public let bitsPerSample: Int
+    /// `count × 2 × wordsPerMinutia` words.
+    public let storage: [UInt64]
+
+    /// Number of minutiae.
+    public var count: Int { wordsPerMinutia == 0 ? 0 : storage.count / (2 * wordsPerMinutia) }
+
+    /// Creates a descriptor set; `storage` must hold whole descriptors.
+    public init(wordsPerMinutia: Int, bitsPerSample: Int, storage: [UInt64]) {
+        precondition(wordsPerMinutia > 0 && (1...32).contains(bitsPerSample) && storage.count % (2 * wordsPerMinutia) == 0,
+                     "orientation descriptor storage does not hold whole descriptors")
+        self.wordsPerMinutia = wordsPerMinutia
+        self.bitsPerSample = bitsPerSample
+        self.storage = storage
+    }
+
+    /// Each descriptor cut to its first `words` words of codes (and of validity): the
+    /// samples those words hold.
+    public func truncated(toWords words: Int) -> OrientationSamples {
+        guard words < wordsPerMinutia else { return self }
+        let stride = 2 * wordsPerMinutia
+        var cut: [UInt64] = []
+        cut.reserveCapacity(count * 2 * words)
+        for n in 0..<count {
+            cut += storage[(n * stride)..<(n * stride + words)]
+            cut += storage[(n * stride + wordsPerMinutia)..<(n * stride + wordsPerMinutia + words)]
+        }
+        return OrientationSamples(wordsPerMinutia: words, bitsPerSample: bitsPerSample, storage: cut)
+    }
+
+    /// The descriptors reordered: descriptor `k` of the result is descriptor `order[k]`.
+    public func reordered(_ order: [Int]) -> OrientationSamples {
+        let stride = 2 * wordsPerMinutia
+        return OrientationSamples(wordsPerMinutia: wordsPerMinutia, bitsPerSample: bitsPerSample,
+                                  storage: order.flatMap { storage[($0 * stride)..<(($0 + 1) * stride)] })
+    }
+}
+
 /// Cylinder bits without validity, used by the first stage of 1:N search, sorted by
 /// direction and stored both probe-style (`words` per cylinder) and gallery-style
 /// (word-major blocks of 8 cylinders, the layout the SIMD kernels stream).
@@ -52,17 +99,22 @@ public struct CoarseCylinders: Sendable, Hashable {
     public let blockLow: [Float]
     /// Direction range of each block of 8.
     public let blockHigh: [Float]
+    /// Each cylinder's orientation descriptor, in the same (sorted) order, if any.
+    public let orientation: OrientationSamples?
 
     /// Number of cylinders.
     public var count: Int { norms.count }
 
     /// Creates first-stage cylinders from `words` words per cylinder, each cylinder's
-    /// minutia direction and position; they are stored sorted by direction (the order of
-    /// scores does not depend on it). Positions are centred here; without them every
-    /// minutia counts as at the centre (no translation check).
-    public init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float], positions unsortedPositions: [SIMD2<Float>] = []) {
+    /// minutia direction and position, and optionally orientation descriptor; they are
+    /// stored sorted by direction (the order of scores does not depend on it). Positions
+    /// are centred here; without them every minutia counts as at the centre (no
+    /// translation check).
+    public init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float], positions unsortedPositions: [SIMD2<Float>] = [],
+                orientation unsortedOrientation: OrientationSamples? = nil) {
         precondition(words > 0 && unsorted.count == unsortedDirections.count * words, "cylinder rows do not match the count")
         precondition(unsortedPositions.isEmpty || unsortedPositions.count == unsortedDirections.count, "positions do not match the count")
+        precondition(unsortedOrientation.map { $0.count == unsortedDirections.count } ?? true, "orientation samples do not match the count")
         let twoPi = Float(2 * Double.pi)
         let wrapped = unsortedDirections.map { d -> Float in
             let r = d.truncatingRemainder(dividingBy: twoPi)
@@ -90,6 +142,7 @@ public struct CoarseCylinders: Sendable, Hashable {
         norms = (0..<n).map { j in Float((0..<words).reduce(0) { $0 + rows[j * words + $1].nonzeroBitCount }).squareRoot() }
         cosines = directions.map { Float(cos(Double($0))) }
         sines = directions.map { Float(sin(Double($0))) }
+        orientation = unsortedOrientation?.reordered(order)
     }
 }
 
@@ -98,18 +151,43 @@ public enum CylinderKernels {
     /// The local similarity matrix (row-major, `a.count × b.count`) of two cylinder sets:
     /// 1 − √|a⊕b| / (√|a| + √|b|) over the cells valid in both, 0 where fewer than
     /// `minimumMatchableCells` are valid in both or the directions differ by more than
-    /// acos(`minimumDirectionCosine`).
+    /// acos(`minimumDirectionCosine`). With `orientation`, each similarity is multiplied by
+    /// the pair's descriptor weight a⁴, a being the mean agreement (cos 2Δα to the codes'
+    /// resolution) of the samples inside both prints, clipped at 0; `orientation.neutral`⁴
+    /// where fewer than `orientation.minimumShared` samples are shared or either side has
+    /// no descriptors. Pairs weighing under 0.02 are 0, their cylinders not compared.
     public static func localSimilarities(_ a: BitCylinders, _ b: BitCylinders, minimumMatchableCells: Int,
-                                         minimumDirectionCosine: Float, into out: inout [Float]) {
+                                         minimumDirectionCosine: Float, orientation: OrientationWeighting? = nil,
+                                         aOrientation: OrientationSamples? = nil, bOrientation: OrientationSamples? = nil,
+                                         into out: inout [Float]) {
         precondition(a.words == b.words, "cylinders of different sizes")
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: repeatElement(0, count: a.count * b.count))
         guard a.count > 0, b.count > 0 else { return }
+        var descriptorsA = aOrientation, descriptorsB = bOrientation
+        if let da = descriptorsA, let db = descriptorsB {
+            precondition(da.count == a.count && db.count == b.count, "orientation descriptors do not match the cylinders")
+            if da.wordsPerMinutia != db.wordsPerMinutia || da.bitsPerSample != db.bitsPerSample { descriptorsA = nil; descriptorsB = nil }
+        }
+        let storageA = descriptorsA?.storage ?? [], storageB = descriptorsB?.storage ?? []
         out.withUnsafeMutableBufferPointer { o in
-            bmk_mcc_similarity(a.storage, a.cosines, a.sines, a.count, b.storage, b.cosines, b.sines, b.count,
-                               a.words, UInt32(max(0, minimumMatchableCells)), minimumDirectionCosine, o.baseAddress)
+            storageA.withUnsafeBufferPointer { pa in
+                storageB.withUnsafeBufferPointer { pb in
+                    let both = descriptorsA != nil && descriptorsB != nil
+                    var pair = bmk_orientation_pair(a: both ? pa.baseAddress : nil, b: both ? pb.baseAddress : nil,
+                                                    words: descriptorsA?.wordsPerMinutia ?? 0, bits: UInt32(descriptorsA?.bitsPerSample ?? 0),
+                                                    min_shared: UInt32(max(0, orientation?.minimumShared ?? 0)),
+                                                    neutral: orientation?.neutral ?? 1)
+                    withUnsafePointer(to: &pair) { p in
+                        bmk_mcc_similarity(a.storage, a.cosines, a.sines, a.count, b.storage, b.cosines, b.sines, b.count,
+                                           a.words, UInt32(max(0, minimumMatchableCells)), minimumDirectionCosine, o.baseAddress,
+                                           orientation == nil ? nil : p)
+                    }
+                }
+            }
         }
     }
+
 }
 
 /// Many fingerprints' coarse cylinders packed end to end, scanned by the 1:N first stage
@@ -124,8 +202,11 @@ public struct CoarseCylinderGallery: Sendable {
     private var positions: [Float] = []
     private var blockLow: [Float] = []
     private var blockHigh: [Float] = []
-    /// Per template: first block word, first cylinder, cylinder count (blocks start at cylinder / 8).
-    private var spans: [(word: Int, cylinder: Int, count: Int)] = []
+    private var orientationWords: [UInt64] = []
+    /// Per template: first block word, first cylinder, cylinder count (blocks start at
+    /// cylinder / 8), and its orientation descriptors' first word, words per minutia and
+    /// bits per sample (0: none).
+    private var spans: [(word: Int, cylinder: Int, count: Int, orientation: Int, words: Int, bits: Int)] = []
 
     /// Creates an empty gallery.
     public init() {}
@@ -135,7 +216,7 @@ public struct CoarseCylinderGallery: Sendable {
 
     /// Bytes held.
     public var memoryBytes: Int {
-        blocks.count * 8 + spans.count * 24
+        blocks.count * 8 + spans.count * 48 + orientationWords.count * 8
             + (norms.count + cosines.count + sines.count + angles.count + positions.count + blockLow.count + blockHigh.count) * 4
     }
 
@@ -145,7 +226,9 @@ public struct CoarseCylinderGallery: Sendable {
         precondition(spans.isEmpty || c.words == words, "first-stage cylinders of different sizes")
         words = c.words
         let padded = (c.count + 7) / 8 * 8
-        spans.append((blocks.count, norms.count, c.count))
+        spans.append((blocks.count, norms.count, c.count, orientationWords.count,
+                      c.orientation?.wordsPerMinutia ?? 0, c.orientation?.bitsPerSample ?? 0))
+        orientationWords += c.orientation?.storage ?? []
         blocks += c.blocks
         norms += c.norms + [Float](repeating: 0, count: padded - c.count)
         cosines += c.cosines + [Float](repeating: 0, count: padded - c.count)
@@ -168,21 +251,32 @@ public struct CoarseCylinderGallery: Sendable {
         positions.removeSubrange((2 * s.cylinder)..<(2 * (s.cylinder + cylinders)))
         blockLow.removeSubrange((s.cylinder / 8)..<((s.cylinder + cylinders) / 8))
         blockHigh.removeSubrange((s.cylinder / 8)..<((s.cylinder + cylinders) / 8))
+        let descriptorWords = s.count * 2 * s.words
+        orientationWords.removeSubrange(s.orientation..<(s.orientation + descriptorWords))
         spans.remove(at: index)
-        for i in index..<spans.count { spans[i].word -= blockWords; spans[i].cylinder -= cylinders }
+        for i in index..<spans.count {
+            spans[i].word -= blockWords
+            spans[i].cylinder -= cylinders
+            spans[i].orientation -= descriptorWords
+        }
     }
 
     /// Coarse scores of `probe` against every template, on `threads` threads: per template,
     /// each probe cylinder's best match within the direction gate votes for a rotation, and
     /// the best rotation window's votes are scored by how well their minutiae agree on one
-    /// translation (within `translationTolerance` pixels for the consensus).
+    /// translation (within `translationTolerance` pixels for the consensus). With
+    /// `orientation`, each vote is first weighted by the two minutiae's orientation
+    /// descriptors, as ``CylinderKernels/localSimilarities(_:_:minimumMatchableCells:minimumDirectionCosine:orientation:aOrientation:bOrientation:into:)``
+    /// weights the full matcher's similarities (neutral where either side has none).
     public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
-                       translationTolerance: Float = 15, threads: Int = 1) -> [Float] {
+                       translationTolerance: Float = 15, orientation: OrientationWeighting? = nil, threads: Int = 1) -> [Float] {
         var out = [Float](repeating: 0, count: spans.count)
         guard probe.count > 0, !spans.isEmpty else { return out }
         let k = max(1, min(16, top))
         let words = self.words
         let parts = max(1, min(threads, spans.count / 256 + 1))
+        let probeWords = probe.orientation?.wordsPerMinutia ?? 0, probeBits = probe.orientation?.bitsPerSample ?? 0
+        let probeDescriptors = probe.orientation?.storage ?? []
         out.withUnsafeMutableBufferPointer { o in
             blocks.withUnsafeBufferPointer { b in
                 norms.withUnsafeBufferPointer { n in
@@ -192,26 +286,42 @@ public struct CoarseCylinderGallery: Sendable {
                           blockLow.withUnsafeBufferPointer { lo in
                            blockHigh.withUnsafeBufferPointer { hi in
                             positions.withUnsafeBufferPointer { ps in
+                             orientationWords.withUnsafeBufferPointer { ow in
+                               probeDescriptors.withUnsafeBufferPointer { pd in
                             guard let bb = b.baseAddress, let nb = n.baseAddress, let cb = c.baseAddress,
                                   let sb = s.baseAddress, let ob = o.baseAddress, let lob = lo.baseAddress,
                                   let hib = hi.baseAddress, let anb = an.baseAddress, let psb = ps.baseAddress else { return }
                             let shared = SendablePointers(out: ob, blocks: bb, norms: nb, cosines: cb, sines: sb,
-                                                          angles: anb, low: lob, high: hib, positions: psb)
+                                                          angles: anb, low: lob, high: hib, positions: psb,
+                                                          orientation: ow.baseAddress, probeOrientation: pd.baseAddress)
                             DispatchQueue.concurrentPerform(iterations: parts) { part in
                                 let lo = spans.count * part / parts, hi = spans.count * (part + 1) / parts
                                 for i in lo..<hi {
                                     let span = spans[i]
                                     guard span.count > 0 else { continue }
-                                    shared.out[i] = bmk_mcc_coarse_score(
-                                        probe.rows, probe.norms, probe.cosines, probe.sines, probe.count,
-                                        shared.blocks + span.word, shared.norms + span.cylinder,
-                                        shared.cosines + span.cylinder, shared.sines + span.cylinder, span.count,
-                                        words, minimumDirectionCosine, k,
-                                        probe.angles, shared.angles + span.cylinder,
-                                        shared.low + span.cylinder / 8, shared.high + span.cylinder / 8,
-                                        probe.positions, shared.positions + 2 * span.cylinder, translationTolerance)
+                                    // Descriptors count only where both sides have them, in one layout.
+                                    let both = probeWords > 0 && span.words == probeWords && span.bits == probeBits
+                                    var pair = bmk_orientation_pair(
+                                        a: both ? shared.probeOrientation : nil,
+                                        b: both ? shared.orientation.map { $0 + span.orientation } : nil,
+                                        words: probeWords, bits: UInt32(probeBits),
+                                        min_shared: UInt32(max(0, orientation?.minimumShared ?? 0)),
+                                        neutral: orientation?.neutral ?? 1)
+                                    shared.out[i] = withUnsafePointer(to: &pair) { pairPointer in
+                                        bmk_mcc_coarse_score(
+                                            probe.rows, probe.norms, probe.cosines, probe.sines, probe.count,
+                                            shared.blocks + span.word, shared.norms + span.cylinder,
+                                            shared.cosines + span.cylinder, shared.sines + span.cylinder, span.count,
+                                            words, minimumDirectionCosine, k,
+                                            probe.angles, shared.angles + span.cylinder,
+                                            shared.low + span.cylinder / 8, shared.high + span.cylinder / 8,
+                                            probe.positions, shared.positions + 2 * span.cylinder, translationTolerance,
+                                            orientation == nil ? nil : pairPointer)
+                                    }
                                 }
                             }
+                               }
+                             }
                             }
                            }
                           }
@@ -222,6 +332,21 @@ public struct CoarseCylinderGallery: Sendable {
             }
         }
         return out
+    }
+}
+
+/// How the first stage weights its votes by orientation descriptors (the full matcher's
+/// settings, so that both stages rank alike).
+public struct OrientationWeighting: Sendable, Hashable {
+    /// Samples that must lie inside both prints for a descriptor comparison to count.
+    public let minimumShared: Int
+    /// The agreement assumed where fewer are shared or a side has no descriptors.
+    public let neutral: Float
+
+    /// Creates settings.
+    public init(minimumShared: Int, neutral: Float) {
+        self.minimumShared = minimumShared
+        self.neutral = neutral
     }
 }
 
@@ -236,4 +361,6 @@ private struct SendablePointers: @unchecked Sendable {
     let low: UnsafePointer<Float>
     let high: UnsafePointer<Float>
     let positions: UnsafePointer<Float>
+    let orientation: UnsafePointer<UInt64>?
+    let probeOrientation: UnsafePointer<UInt64>?
 }

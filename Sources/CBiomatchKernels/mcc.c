@@ -36,14 +36,53 @@ static inline float local_similarity(unsigned matchable, unsigned pa, unsigned p
     return denom > 0 ? 1.0f - sqrtf((float)px) / denom : 0.0f;
 }
 
+// Orientation-descriptor weight of descriptor i of `a` and j of `b` (layout in
+// bmk_orientation_pair): the circular distances of the samples inside both prints are
+// the Hamming distance of their thermometer codes, so the mean agreement is
+// 1 − 2·hamming / (valid bits shared); it is clipped at 0 and raised to the fourth power.
+// `neutral`⁴ where fewer than `min_shared` samples are shared.
+static inline __attribute__((always_inline)) float orientation_weight(
+    const uint64_t *a, size_t i, const uint64_t *b, size_t j, size_t words, unsigned bits, uint32_t min_shared, float neutral) {
+    const uint64_t *ca = a + i * 2 * words, *cb = b + j * 2 * words;
+    const uint64_t *ma = ca + words, *mb = cb + words;
+    unsigned valid = 0, distance = 0;
+    for (size_t w = 0; w < words; ++w) {
+        uint64_t both = ma[w] & mb[w];
+        valid += (unsigned)__builtin_popcountll(both);
+        distance += (unsigned)__builtin_popcountll((ca[w] ^ cb[w]) & both);
+    }
+    if (valid < min_shared * bits) return (neutral * neutral) * (neutral * neutral);
+    float agreement = 1.0f - 2.0f * (float)distance / (float)valid;
+    agreement = agreement > 0 ? agreement : 0;
+    float squared = agreement * agreement;
+    return squared * squared;
+}
+
+// Pairs weighing this little (agreement under 0.38) count as 0 and their cylinders are
+// not compared: a weight that small leaves nothing the consolidation could use, and
+// skipping them makes the full matcher about a third faster (FVC2002: EER unchanged
+// within one pair, mean 1 − AUC 0.21 % → 0.19 %).
+static const float kMinimumWeight = 0.02f;
+
+// The weight of pair (i, j) under `o`: 1 without `o`, neutral⁴ where a side has no
+// descriptors.
+static inline __attribute__((always_inline)) float pair_weight(const bmk_orientation_pair *o, size_t i, size_t j) {
+    if (!o) return 1.0f;
+    if (!o->a || !o->b) return (o->neutral * o->neutral) * (o->neutral * o->neutral);
+    return orientation_weight(o->a, i, o->b, j, o->words, o->bits, o->min_shared, o->neutral);
+}
+
 static void mcc_similarity_scalar(const uint64_t *a, const float *ca, const float *sa, size_t na,
                                   const uint64_t *b, const float *cb, const float *sb, size_t nb,
-                                  size_t words, uint32_t min_matchable, float min_cos, float *out) {
+                                  size_t words, uint32_t min_matchable, float min_cos, float *out, const bmk_orientation_pair *orientation) {
     for (size_t i = 0; i < na; ++i) {
         const uint64_t *bitsA = a + i * 2 * words, *maskA = bitsA + words;
         for (size_t j = 0; j < nb; ++j) {
             float *o = out + i * nb + j;
             if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            // Where the ridge flows disagree the weight is (nearly) 0: no cylinders to compare.
+            float weight = pair_weight(orientation, i, j);
+            if (!(weight > kMinimumWeight)) { *o = 0; continue; }
             const uint64_t *bitsB = b + j * 2 * words, *maskB = bitsB + words;
             unsigned pm = 0, pa = 0, pb = 0, px = 0;
             for (size_t w = 0; w < words; ++w) {
@@ -53,7 +92,7 @@ static void mcc_similarity_scalar(const uint64_t *a, const float *ca, const floa
                 pb += (unsigned)__builtin_popcountll(bitsB[w] & m);
                 px += (unsigned)__builtin_popcountll((bitsA[w] ^ bitsB[w]) & m);
             }
-            *o = local_similarity(pm, pa, pb, px, min_matchable);
+            *o = weight * local_similarity(pm, pa, pb, px, min_matchable);
         }
     }
 }
@@ -61,8 +100,8 @@ static void mcc_similarity_scalar(const uint64_t *a, const float *ca, const floa
 #if defined(__x86_64__)
 BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float *ca, const float *sa, size_t na,
                                                  const uint64_t *b, const float *cb, const float *sb, size_t nb,
-                                                 size_t words, uint32_t min_matchable, float min_cos, float *out) {
-    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out); return; }
+                                                 size_t words, uint32_t min_matchable, float min_cos, float *out, const bmk_orientation_pair *orientation) {
+    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out, orientation); return; }
     for (size_t i = 0; i < na; ++i) {
         const uint64_t *bitsA = a + i * 48;
         __m512i a0 = _mm512_loadu_si512(bitsA), a1 = _mm512_loadu_si512(bitsA + 8), a2 = _mm512_loadu_si512(bitsA + 16);
@@ -70,6 +109,9 @@ BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float 
         for (size_t j = 0; j < nb; ++j) {
             float *o = out + i * nb + j;
             if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            // Where the ridge flows disagree the weight is (nearly) 0: no cylinders to compare.
+            float weight = pair_weight(orientation, i, j);
+            if (!(weight > kMinimumWeight)) { *o = 0; continue; }
             const uint64_t *bitsB = b + j * 48;
             __m512i k0 = _mm512_and_si512(m0, _mm512_loadu_si512(bitsB + 24));
             __m512i k1 = _mm512_and_si512(m1, _mm512_loadu_si512(bitsB + 32));
@@ -84,7 +126,7 @@ BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float 
             __m512i px = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, b0)),
                                                            _mm512_popcnt_epi64(_mm512_xor_si512(x1, b1))),
                                           _mm512_popcnt_epi64(_mm512_xor_si512(x2, b2)));
-            *o = local_similarity((unsigned)_mm512_reduce_add_epi64(pm), (unsigned)_mm512_reduce_add_epi64(pa),
+            *o = weight * local_similarity((unsigned)_mm512_reduce_add_epi64(pm), (unsigned)_mm512_reduce_add_epi64(pa),
                                   (unsigned)_mm512_reduce_add_epi64(pb), (unsigned)_mm512_reduce_add_epi64(px), min_matchable);
         }
     }
@@ -96,14 +138,17 @@ BMK_MCC_AVX512 static void mcc_similarity_avx512(const uint64_t *a, const float 
 // (at most 48 per byte) are accumulated before one horizontal sum per quantity.
 BMK_MCC_AVX2 static void mcc_similarity_avx2(const uint64_t *a, const float *ca, const float *sa, size_t na,
                                              const uint64_t *b, const float *cb, const float *sb, size_t nb,
-                                             size_t words, uint32_t min_matchable, float min_cos, float *out) {
-    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out); return; }
+                                             size_t words, uint32_t min_matchable, float min_cos, float *out, const bmk_orientation_pair *orientation) {
+    if (words != 24) { mcc_similarity_scalar(a, ca, sa, na, b, cb, sb, nb, words, min_matchable, min_cos, out, orientation); return; }
     const __m256i zero = _mm256_setzero_si256();
     for (size_t i = 0; i < na; ++i) {
         const uint64_t *bitsA = a + i * 48;
         for (size_t j = 0; j < nb; ++j) {
             float *o = out + i * nb + j;
             if (ca[i] * cb[j] + sa[i] * sb[j] < min_cos) { *o = 0; continue; }
+            // Where the ridge flows disagree the weight is (nearly) 0: no cylinders to compare.
+            float weight = pair_weight(orientation, i, j);
+            if (!(weight > kMinimumWeight)) { *o = 0; continue; }
             const uint64_t *bitsB = b + j * 48;
             __m256i cm = zero, cx = zero, cy = zero, cz = zero;
             for (int v = 0; v < 6; ++v) {
@@ -116,7 +161,7 @@ BMK_MCC_AVX2 static void mcc_similarity_avx2(const uint64_t *a, const float *ca,
                 cy = _mm256_add_epi8(cy, byte_popcounts(y));
                 cz = _mm256_add_epi8(cz, byte_popcounts(_mm256_xor_si256(x, y)));
             }
-            *o = local_similarity(horizontal_sum64(_mm256_sad_epu8(cm, zero)), horizontal_sum64(_mm256_sad_epu8(cx, zero)),
+            *o = weight * local_similarity(horizontal_sum64(_mm256_sad_epu8(cm, zero)), horizontal_sum64(_mm256_sad_epu8(cx, zero)),
                                   horizontal_sum64(_mm256_sad_epu8(cy, zero)), horizontal_sum64(_mm256_sad_epu8(cz, zero)),
                                   min_matchable);
         }
@@ -126,13 +171,30 @@ BMK_MCC_AVX2 static void mcc_similarity_avx2(const uint64_t *a, const float *ca,
 
 void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_a, size_t na,
                         const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
-                        size_t words, uint32_t min_matchable, float min_cos, float *out) {
+                        size_t words, uint32_t min_matchable, float min_cos, float *out,
+                        const bmk_orientation_pair *orientation) {
 #if defined(__x86_64__)
     int level = bmk_simd_level();
-    if (level >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
-    if (level == 1) { mcc_similarity_avx2(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out); return; }
+    if (level >= 2) { mcc_similarity_avx512(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out, orientation); return; }
+    if (level == 1) { mcc_similarity_avx2(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out, orientation); return; }
 #endif
-    mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out);
+    mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out, orientation);
+}
+
+// The first stage's votes weighted like the full matcher's similarities: each probe
+// cylinder's best match times the two minutiae's descriptor weight (`neutral`⁴ for all
+// where either side has no descriptors). Nothing when `o` is NULL.
+static inline __attribute__((always_inline)) void weight_votes(float *best, const int *best_j, size_t na,
+                                                               const bmk_orientation_pair *o) {
+    if (!o) return;
+    if (!o->a || !o->b) {
+        float n4 = (o->neutral * o->neutral) * (o->neutral * o->neutral);
+        for (size_t i = 0; i < na; ++i) best[i] *= n4;
+        return;
+    }
+    for (size_t i = 0; i < na; ++i)
+        if (best_j[i] >= 0)
+            best[i] *= orientation_weight(o->a, i, o->b, (size_t)best_j[i], o->words, o->bits, o->min_shared, o->neutral);
 }
 
 // Eight floats (and their lane masks) as compiler vectors: one AVX register in the
@@ -298,7 +360,7 @@ static size_t reachable_indices(const float *angles, size_t n, float lo, float h
 static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
                                const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                size_t words, float min_cos, size_t k, const float *angle_a, const float *angle_b,
-                               const float *pos_a, const float *pos_b, float tol) {
+                               const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
     float bests[256];
     int best_j[256];
     if (na > 256) na = 256;
@@ -322,6 +384,7 @@ static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float 
         bests[i] = best;
         best_j[i] = bj;
     }
+    weight_votes(bests, best_j, na, o);
     return rotation_vote(bests, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 
@@ -330,7 +393,7 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
                                               const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                               size_t words, float min_cos, size_t k,
                                               const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                                              const float *pos_a, const float *pos_b, float tol) {
+                                              const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
     const float gate = acosf(min_cos);
     float best[256] = {0};
     int best_j[256];
@@ -384,6 +447,7 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
             best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz(at));
         }
     }
+    weight_votes(best, best_j, na, o);
     return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 #endif
@@ -396,9 +460,9 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
                                           const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                           size_t words, float min_cos, size_t k,
                                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                                          const float *pos_a, const float *pos_b, float tol) {
+                                          const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
     if (words != 6)
-        return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol);
+        return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol, o);
     const float gate = acosf(min_cos);
     if (na > 256) na = 256;
     // Per probe cylinder and lane: the best match so far and the block it came from,
@@ -477,6 +541,7 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
         n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0xB1));
         best_j[i] = _mm256_cvtsi256_si32(n);
     }
+    weight_votes(best, best_j, na, o);
     return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
 }
 #endif
@@ -485,16 +550,16 @@ float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
                            const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                           const float *pos_a, const float *pos_b, float tol) {
+                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation) {
     if (na == 0 || nb == 0 || k == 0) return 0.0f;
     if (k > 64) k = 64;
 #if defined(__x86_64__)
     int level = bmk_simd_level();
     if (level >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                      angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol);
+                                                      angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation);
     if (level == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                    angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol);
+                                                    angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation);
 #endif
     return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b,
-                             pos_a, pos_b, tol);
+                             pos_a, pos_b, tol, orientation);
 }

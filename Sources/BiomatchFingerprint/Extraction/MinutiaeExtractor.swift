@@ -48,7 +48,36 @@ public struct MinutiaeExtractor: Sendable {
         }
         let quality = Self.fingerQuality(maps: maps, minutiae: found.count)
         logger.debug("extracted template", metadata: ["minutiae": "\(minutiae.count)", "quality": "\(quality)"])
-        return FingerprintTemplate(width: image.width, height: image.height, dpi: image.dpi, quality: quality, minutiae: minutiae)
+        return FingerprintTemplate(width: image.width, height: image.height, dpi: image.dpi, quality: quality, minutiae: minutiae,
+                                   orientationField: Self.orientationField(maps: maps))
+    }
+
+    /// The block orientation field: per block, the doubled-angle mean of the pixel field
+    /// over the block's print pixels; a block less than half print is background.
+    static func orientationField(maps: RidgeMaps) -> OrientationField? {
+        let side = OrientationField.blockSize
+        let columns = min(255, (maps.width + side - 1) / side), rows = min(255, (maps.height + side - 1) / side)
+        var codes = [UInt8](repeating: OrientationField.background, count: columns * rows)
+        for by in 0..<rows {
+            for bx in 0..<columns {
+                var c: Float = 0, s: Float = 0
+                var inside = 0
+                for y in (by * side)..<min(maps.height, (by + 1) * side) {
+                    for x in (bx * side)..<min(maps.width, (bx + 1) * side) {
+                        let p = y * maps.width + x
+                        guard maps.mask[p] != 0 else { continue }
+                        c += cos(2 * maps.orientation[p])
+                        s += sin(2 * maps.orientation[p])
+                        inside += 1
+                    }
+                }
+                guard inside * 2 >= side * side, c != 0 || s != 0 else { continue }
+                var degrees = Int((atan2(s, c) * 90 / .pi).rounded())
+                degrees = ((degrees % 180) + 180) % 180
+                codes[by * columns + bx] = UInt8(degrees)
+            }
+        }
+        return OrientationField(columns: columns, rows: rows, codes: codes)
     }
 
     /// Median ridge period, in pixels at 500 dpi, that this extractor measures on prints

@@ -12,9 +12,9 @@ extension FingerprintMatcher {
     /// Thresholds calibrated on impostor scores; see ``calibrationSource``. Rerun
     /// `Scripts/calibrate_finger.sh` after any change to extraction or matching.
     public static let calibration: [CalibratedThreshold] = [
-        CalibratedThreshold(label: "1e-2", rate: 1e-2, threshold: 0.017735),
-        CalibratedThreshold(label: "1e-3", rate: 1e-3, threshold: 0.021745),
-        CalibratedThreshold(label: "1e-4", rate: 1e-4, threshold: 0.027640),
+        CalibratedThreshold(label: "1e-2", rate: 1e-2, threshold: 0.007707),
+        CalibratedThreshold(label: "1e-3", rate: 1e-3, threshold: 0.009613),
+        CalibratedThreshold(label: "1e-4", rate: 1e-4, threshold: 0.011324),
     ]
 
     /// How ``calibration`` was obtained.

@@ -2,9 +2,9 @@ import BiomatchKernels
 import Dispatch
 import Foundation
 
-/// A template made ready for comparison: its valid MCC cylinders (full and coarse) and
-/// the minutiae they belong to, in 500-dpi matcher coordinates. Prepare a probe once and
-/// compare it with many candidates.
+/// A template made ready for comparison: its valid MCC cylinders (full and coarse), the
+/// minutiae they belong to, in 500-dpi matcher coordinates, and their orientation
+/// descriptors. Prepare a probe once and compare it with many candidates.
 public struct PreparedFingerprint: Sendable, Hashable {
     /// Full 16×16×6 bit cylinders of the minutiae with a valid cylinder.
     public let cylinders: BitCylinders
@@ -14,15 +14,21 @@ public struct PreparedFingerprint: Sendable, Hashable {
     let points: [MatchPoint]
     /// Number of minutiae in the source template.
     public let minutiaCount: Int
+    /// Orientation descriptors of `points` (nil when the template has no orientation field).
+    let descriptors: OrientationSamples?
 }
 
-/// Minutia Cylinder-Code matching with relaxation-based consolidation (MCC LSS-R).
+/// Minutia Cylinder-Code matching with relaxation-based consolidation (MCC LSS-R),
+/// weighted by orientation-based minutia descriptors.
 ///
 /// Each minutia's neighbourhood becomes a bit-vector cylinder (16×16 spatial × 6
 /// directional cells); two templates' cylinders are compared all against all with
-/// popcount kernels, the best one-to-one pairs are consolidated by relaxation (pairs
-/// whose distances and angles agree with the other pairs keep their weight), and the
-/// score is the mean of the most efficient pairs' relaxed similarities: a value in 0–1.
+/// popcount kernels, each similarity is weighted by how well the ridge flow around the
+/// two minutiae agrees (orientation descriptors), the best one-to-one pairs are
+/// consolidated by relaxation (pairs whose distances and angles agree with the other pairs
+/// keep their weight), and the score is the mean of the most efficient pairs' relaxed
+/// similarities: a value in 0–1. Templates without an orientation field (records from
+/// other extractors) are weighted neutrally and score lower, never higher.
 /// Stateless; safe from any thread.
 public struct FingerprintMatcher: Sendable {
     let geometry = CylinderGeometry()
@@ -54,10 +60,12 @@ public struct FingerprintMatcher: Sendable {
             points.append(all[i])
         }
         let directions = points.map { Float($0.direction) }
+        let descriptors = template.orientationField.map { OrientationDescriptors.samples(of: points, field: $0) }
         return PreparedFingerprint(cylinders: BitCylinders(words: geometry.words, storage: storage, directions: directions),
                                    coarse: CoarseCylinders(words: Self.foldedWords(geometry), rows: coarseRows, directions: directions,
-                                                           positions: points.map { SIMD2(Float($0.x), Float($0.y)) }),
-                                   points: points, minutiaCount: template.minutiae.count)
+                                                           positions: points.map { SIMD2(Float($0.x), Float($0.y)) },
+                                                           orientation: descriptors?.truncated(toWords: OrientationDescriptors.firstStageWords)),
+                                   points: points, minutiaCount: template.minutiae.count, descriptors: descriptors)
     }
 
     /// 64-bit words of a folded cylinder (2×2 spatial cells OR-ed, direction layers kept).
@@ -136,8 +144,15 @@ public struct FingerprintMatcher: Sendable {
     public func similarity(_ a: PreparedFingerprint, _ b: PreparedFingerprint, scratch w: inout Scratch) -> Double {
         let na = a.points.count, nb = b.points.count
         guard na > 0, nb > 0 else { return 0 }
+        // Each cylinder similarity times the agreement of the two minutiae's orientation
+        // descriptors to the fourth power (OrientationDescriptors): cylinders that agree
+        // by chance rarely sit in agreeing ridge flow. Where either template has no
+        // orientation field (a record from another extractor) every weight is the neutral
+        // one, so such comparisons score lower than the calibrated thresholds expect: more
+        // false non-matches, never more false matches.
         CylinderKernels.localSimilarities(a.cylinders, b.cylinders, minimumMatchableCells: minMatchableCells,
-                                          minimumDirectionCosine: minDirectionCosine, into: &w.matrix)
+                                          minimumDirectionCosine: minDirectionCosine, orientation: OrientationDescriptors.weighting,
+                                          aOrientation: a.descriptors, bOrientation: b.descriptors, into: &w.matrix)
         let wanted = min(na, nb)
         // Greedy one-to-one assignment takes entries best first: a counting sort on 512
         // buckets (order inside a bucket, within 0.002, does not matter) instead of a

@@ -12,12 +12,18 @@ public struct FingerprintTemplate: Sendable, Hashable {
     public let quality: Int
     /// The minutiae (at most 255, the records' limit).
     public let minutiae: [Minutia]
+    /// The ridge orientation field: Biomatch's extractor provides it and records keep it
+    /// as extended data; templates from other extractors' records have none, and then
+    /// compare by minutiae alone (see ``FingerprintMatcher``).
+    public let orientationField: OrientationField?
 
     /// The most minutiae a template holds (a record view's limit).
     public static let maximumMinutiae = 255
 
     /// Creates a template; minutiae beyond ``maximumMinutiae`` are dropped, lowest quality first.
-    public init(width: Int, height: Int, dpi: Int, quality: Int, minutiae: [Minutia]) {
+    /// `orientationField` is on the image's 500-dpi grid (see ``OrientationField``).
+    public init(width: Int, height: Int, dpi: Int, quality: Int, minutiae: [Minutia], orientationField: OrientationField? = nil) {
+        self.orientationField = orientationField
         self.width = width
         self.height = height
         self.dpi = dpi
@@ -29,7 +35,8 @@ public struct FingerprintTemplate: Sendable, Hashable {
     /// Pixels per centimetre, as records store resolution.
     var pixelsPerCentimetre: UInt16 { UInt16((Double(dpi) / 2.54).rounded()) }
 
-    /// This template as a one-view record.
+    /// This template as a one-view record; the orientation field, if any, goes into the
+    /// view's extended data (``OrientationField/extendedDataTypeCode``).
     /// - Throws: ``FingerprintError/Code/unencodable`` when the image is larger than 16383 pixels.
     public func record(format: FingerRecordFormat, position: FingerPosition = .unknown) throws(FingerprintError) -> FingerMinutiaeRecord {
         guard width < 0x4000, height < 0x4000 else {
@@ -43,13 +50,16 @@ public struct FingerprintTemplate: Sendable, Hashable {
                           angleCode: RecordMinutia.angleCode(radians: -Double(m.direction), format: format),
                           quality: m.quality)
         }
-        let view = FingerView(position: position.rawValue, quality: UInt8(quality), minutiae: recordMinutiae)
+        let view = FingerView(position: position.rawValue, quality: UInt8(quality), minutiae: recordMinutiae,
+                              extendedData: orientationField.map { [$0.extendedDataBlock] } ?? [])
         return FingerMinutiaeRecord(format: format, imageWidth: UInt16(width), imageHeight: UInt16(height),
                                     resolutionX: pixelsPerCentimetre, resolutionY: pixelsPerCentimetre, views: [view])
     }
 
-    /// A template from one view of a record.
-    /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range;
+    /// A template from one view of a record, with the orientation field of its extended
+    /// data if it has one.
+    /// - Throws: ``FingerprintError/Code/invalidField`` when `view` is out of range or its
+    ///   orientation field block is malformed;
     ///   ``FingerprintError/Code/invalidResolution`` when the record's resolution is outside
     ///   what the matcher supports (``FingerprintImage/dpiRange``, 200–1000 dpi).
     public init(record: FingerMinutiaeRecord, view index: Int = 0) throws(FingerprintError) {
@@ -68,7 +78,9 @@ public struct FingerprintTemplate: Sendable, Hashable {
             return Minutia(x: Float(m.x), y: Float(m.y), direction: Float(angle),
                            kind: Minutia.Kind(rawValue: m.type.rawValue) ?? .other, quality: m.quality)
         }
+        let field = try view.extendedData.first { $0.typeCode == OrientationField.extendedDataTypeCode }
+            .map { block throws(FingerprintError) in try OrientationField(extendedData: block) }
         self.init(width: Int(record.imageWidth), height: Int(record.imageHeight),
-                  dpi: dpi, quality: Int(view.quality), minutiae: minutiae)
+                  dpi: dpi, quality: Int(view.quality), minutiae: minutiae, orientationField: field)
     }
 }

@@ -48,15 +48,35 @@ void bmk_u16_histogram(const uint16_t *distances, size_t n, uint32_t *histogram,
 /// (the memory-bandwidth probe the benchmarks report against).
 uint64_t bmk_read_checksum(const void *data, size_t length);
 
+/// Two fingerprints' orientation descriptors, indexed like their cylinders: `a` the
+/// probe's, `b` the candidate's. A descriptor is `words` 64-bit words of sample codes then
+/// `words` words of validity: each sample is a `bits`-bit circular thermometer code of its
+/// orientation (the Hamming distance of two codes is their circular distance in levels),
+/// its validity bits all set where it lies inside the print. A pair's weight is a⁴, a =
+/// 1 − 2·(Hamming distance over the bits valid in both) / (bits valid in both), clipped at
+/// 0 (the mean of cos 2Δα to the codes' resolution); `neutral`⁴ where fewer than
+/// `min_shared` samples are valid in both, or where `a` or `b` is NULL (that side has none).
+typedef struct bmk_orientation_pair {
+    const uint64_t *a;
+    const uint64_t *b;
+    size_t words;
+    unsigned bits;
+    uint32_t min_shared;
+    float neutral;
+} bmk_orientation_pair;
+
 /// Minutia Cylinder-Code local similarities (bit-based MCC). Each cylinder is `words`
 /// 64-bit words of cell bits followed by `words` words of cell validity. For probe
 /// cylinder i and candidate cylinder j, out[i·nb + j] is 1 − √|a⊕b| / (√|a| + √|b|) over
 /// the cells valid in both, or 0 when fewer than `min_matchable` cells are valid in both
 /// or the minutia directions differ by more than acos(`min_cos`) (cos/sin arrays hold
-/// each minutia's direction as a unit vector).
+/// each minutia's direction as a unit vector). With `orientation`, each similarity is
+/// multiplied by the pair's descriptor weight (see bmk_orientation_pair), and pairs
+/// weighing under 0.02 are 0 without their cylinders being compared.
 void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_a, size_t na,
                         const uint64_t *b, const float *cos_b, const float *sin_b, size_t nb,
-                        size_t words, uint32_t min_matchable, float min_cos, float *out);
+                        size_t words, uint32_t min_matchable, float min_cos, float *out,
+                        const bmk_orientation_pair *orientation);
 
 /// The first stage of 1:N fingerprint search: cylinder bits without validity (`words`
 /// words each for the probe; the candidate's stored word-major in blocks of 8 cylinders,
@@ -70,11 +90,13 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 /// weighted votes of the best window. The candidate's cylinders are sorted by direction;
 /// `angle_a`/`angle_b` hold the directions (radians, [0, 2π)) and `block_lo`/`block_hi`
 /// each candidate block's direction range, so blocks out of the direction gate are skipped.
+/// With `orientation`, each vote's similarity is first weighted by the two minutiae's
+/// descriptor weight (see bmk_orientation_pair); NULL leaves the votes unweighted.
 float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
                            const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                           const float *pos_a, const float *pos_b, float tol);
+                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation);
 
 #ifdef __cplusplus
 }
