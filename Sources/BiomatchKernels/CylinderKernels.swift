@@ -335,8 +335,8 @@ public struct CoarseCylinderGallery: Sendable {
     }
 }
 
-/// How the first stage weights its votes by orientation descriptors (the full matcher's
-/// settings, so that both stages rank alike).
+/// How cylinder similarities (full matcher) or first-stage votes are weighted by
+/// orientation descriptors.
 public struct OrientationWeighting: Sendable, Hashable {
     /// Samples that must lie inside both prints for a descriptor comparison to count.
     public let minimumShared: Int

@@ -26,8 +26,6 @@ enum OrientationDescriptors {
     static let minimumShared = 19
     /// The agreement assumed where too few samples are shared, or a template has no field.
     static let neutralAgreement: Float = 0.8
-    /// The weight that ``neutralAgreement`` gives (its fourth power).
-    static var neutralWeight: Float { neutralAgreement * neutralAgreement * neutralAgreement * neutralAgreement }
 
     /// These settings for the full matcher.
     static let weighting = OrientationWeighting(minimumShared: minimumShared, neutral: neutralAgreement)
