@@ -182,19 +182,13 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 }
 
 // The first stage's votes weighted like the full matcher's similarities: each probe
-// cylinder's best match times the two minutiae's descriptor weight (`neutral`⁴ for all
-// where either side has no descriptors). Nothing when `o` is NULL.
+// cylinder's best match times the two minutiae's pair weight. Nothing when `o` is NULL;
+// a cylinder without a match has no vote to weight.
 static inline __attribute__((always_inline)) void weight_votes(float *best, const int *best_j, size_t na,
                                                                const bmk_orientation_pair *o) {
     if (!o) return;
-    if (!o->a || !o->b) {
-        float n4 = (o->neutral * o->neutral) * (o->neutral * o->neutral);
-        for (size_t i = 0; i < na; ++i) best[i] *= n4;
-        return;
-    }
     for (size_t i = 0; i < na; ++i)
-        if (best_j[i] >= 0)
-            best[i] *= orientation_weight(o->a, i, o->b, (size_t)best_j[i], o->words, o->bits, o->min_shared, o->neutral);
+        if (best_j[i] >= 0) best[i] *= pair_weight(o, i, (size_t)best_j[i]);
 }
 
 // Eight floats (and their lane masks) as compiler vectors: one AVX register in the
