@@ -268,13 +268,29 @@ public struct CoarseCylinderGallery: Sendable {
     /// `orientation`, each vote is first weighted by the two minutiae's orientation
     /// descriptors, as ``CylinderKernels/localSimilarities(_:_:minimumMatchableCells:minimumDirectionCosine:orientation:aOrientation:bOrientation:into:)``
     /// weights the full matcher's similarities (neutral where either side has none).
+    ///
+    /// With `reselect` (and `orientation`), each probe cylinder votes with the match whose
+    /// weighted similarity is best among its eight lane bests (the best candidate cylinder
+    /// of each residue mod 8) instead of the weighted raw best: about twice the cost, and
+    /// mates rank far higher (see the kernel, `bmk_mcc_coarse_score`).
+    ///
+    /// With `keep`, only the `keep` best scores are wanted: each thread holds its best so
+    /// far, and a template that provably cannot beat the weakest of them gets an upper bound
+    /// of its score below that cut instead (most of the vote is skipped). Taking the `keep`
+    /// best of the result gives the same templates as without `keep`.
+    ///
+    /// With `among`, only those templates are scored; the result holds their scores in
+    /// that order.
     public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
-                       translationTolerance: Float = 15, orientation: OrientationWeighting? = nil, threads: Int = 1) -> [Float] {
-        var out = [Float](repeating: 0, count: spans.count)
-        guard probe.count > 0, !spans.isEmpty else { return out }
+                       translationTolerance: Float = 15, orientation: OrientationWeighting? = nil, reselect: Bool = false,
+                       keep: Int? = nil, among: [Int]? = nil, threads: Int = 1) -> [Float] {
+        precondition(among?.allSatisfy { spans.indices.contains($0) } ?? true, "template index out of range")
+        let total = among?.count ?? spans.count
+        var out = [Float](repeating: 0, count: total)
+        guard probe.count > 0, total > 0 else { return out }
         let k = max(1, min(16, top))
         let words = self.words
-        let parts = max(1, min(threads, spans.count / 256 + 1))
+        let parts = max(1, min(threads, total / 256 + 1))
         let probeWords = probe.orientation?.wordsPerMinutia ?? 0, probeBits = probe.orientation?.bitsPerSample ?? 0
         let probeDescriptors = probe.orientation?.storage ?? []
         out.withUnsafeMutableBufferPointer { o in
@@ -295,9 +311,10 @@ public struct CoarseCylinderGallery: Sendable {
                                                           angles: anb, low: lob, high: hib, positions: psb,
                                                           orientation: ow.baseAddress, probeOrientation: pd.baseAddress)
                             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                                let lo = spans.count * part / parts, hi = spans.count * (part + 1) / parts
-                                for i in lo..<hi {
-                                    let span = spans[i]
+                                let lo = total * part / parts, hi = total * (part + 1) / parts
+                                var kept = keep.map { TopK(k: max(1, $0)) }
+                                for p in lo..<hi {
+                                    let span = spans[among?[p] ?? p]
                                     guard span.count > 0 else { continue }
                                     // Descriptors count only where both sides have them, in one layout.
                                     let both = probeWords > 0 && span.words == probeWords && span.bits == probeBits
@@ -307,7 +324,8 @@ public struct CoarseCylinderGallery: Sendable {
                                         words: probeWords, bits: UInt32(probeBits),
                                         min_shared: UInt32(max(0, orientation?.minimumShared ?? 0)),
                                         neutral: orientation?.neutral ?? 1)
-                                    shared.out[i] = withUnsafePointer(to: &pair) { pairPointer in
+                                    let cut = kept?.admissionScore ?? -.infinity
+                                    let score = withUnsafePointer(to: &pair) { pairPointer in
                                         bmk_mcc_coarse_score(
                                             probe.rows, probe.norms, probe.cosines, probe.sines, probe.count,
                                             shared.blocks + span.word, shared.norms + span.cylinder,
@@ -316,8 +334,10 @@ public struct CoarseCylinderGallery: Sendable {
                                             probe.angles, shared.angles + span.cylinder,
                                             shared.low + span.cylinder / 8, shared.high + span.cylinder / 8,
                                             probe.positions, shared.positions + 2 * span.cylinder, translationTolerance,
-                                            orientation == nil ? nil : pairPointer)
+                                            orientation == nil ? nil : pairPointer, cut, reselect ? 1 : 0)
                                     }
+                                    shared.out[p] = score
+                                    kept?.offer(index: p, score: score)
                                 }
                             }
                                }

@@ -181,14 +181,37 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
     mcc_similarity_scalar(a, cos_a, sin_a, na, b, cos_b, sin_b, nb, words, min_matchable, min_cos, out, orientation);
 }
 
-// The first stage's votes weighted like the full matcher's similarities: each probe
-// cylinder's best match times the two minutiae's pair weight. Nothing when `o` is NULL;
-// a cylinder without a match has no vote to weight.
-static inline __attribute__((always_inline)) void weight_votes(float *best, const int *best_j, size_t na,
-                                                               const bmk_orientation_pair *o) {
-    if (!o) return;
-    for (size_t i = 0; i < na; ++i)
-        if (best_j[i] >= 0) best[i] *= pair_weight(o, i, (size_t)best_j[i]);
+// The first stage's votes, from each probe cylinder's eight lane bests (the best match
+// among the candidates j ≡ l mod 8, for each lane l; `lane_j` −1 where a lane has none).
+// Each probe cylinder votes with its best similarity, weighted (with `o`) like the full
+// matcher's similarities by the two minutiae's pair weight. With `reselect`, the lane whose
+// weighted similarity is highest votes instead: on a weak print the raw best is often a
+// chance match whose vote the weight all but removes, while the right minutia, a close
+// second, never votes (FVC2002 DB4: one impression's mate fell from first to 462nd). A
+// lane whose similarity does not beat the best weighted vote so far cannot win (weights
+// are ≤ 1), so its descriptors are not compared. Ties go to the lower candidate index.
+static inline __attribute__((always_inline)) void choose_votes(const float *lane_sim, const int *lane_j, size_t na,
+                                                               const bmk_orientation_pair *o, int reselect,
+                                                               float *best, int *best_j) {
+    for (size_t i = 0; i < na; ++i) {
+        const float *sim = lane_sim + 8 * i;
+        const int *js = lane_j + 8 * i;
+        int top = -1;
+        for (int l = 0; l < 8; ++l)
+            if (js[l] >= 0 && (top < 0 || sim[l] > sim[top] || (sim[l] == sim[top] && js[l] < js[top]))) top = l;
+        if (top < 0) { best[i] = 0; best_j[i] = -1; continue; }
+        float value = sim[top] * pair_weight(o, i, (size_t)js[top]);
+        int at = js[top];
+        if (o && reselect) {
+            for (int l = 0; l < 8; ++l) {
+                if (js[l] < 0 || js[l] == at || !(sim[l] > value || (sim[l] == value && js[l] < at))) continue;
+                float v = sim[l] * pair_weight(o, i, (size_t)js[l]);
+                if (v > value || (v == value && js[l] < at)) { value = v; at = js[l]; }
+            }
+        }
+        best[i] = value;
+        best_j[i] = at;
+    }
 }
 
 // Eight floats (and their lane masks) as compiler vectors: one AVX register in the
@@ -207,10 +230,15 @@ typedef int vote_mask __attribute__((vector_size(32)));
 // (≈ exp(−d²/2σ²), σ = 15 px, never below 1/4); the window scores the mean of its `k`
 // best weighted votes, and the best window counts. Chance matches of a different finger
 // rarely agree on one translation, so the first stage ranks mates far higher.
+//
+// A window's score is at most its vote total over k (the distance weights are ≤ 1), so
+// the costly translation search is skipped for a window that cannot beat the best so far,
+// and for the whole template when no window can reach `cut`: it then returns that
+// bound, which is below `cut` (in a 10,000-print search, about 97 % of templates).
 static inline __attribute__((always_inline)) float rotation_vote(
     const float *best, const int *best_j, const float *angle_a, const float *angle_b,
     const float *cos_a, const float *sin_a, const float *cos_b, const float *sin_b,
-    const float *pos_a, const float *pos_b, size_t na, size_t k, float tol) {
+    const float *pos_a, const float *pos_b, size_t na, size_t k, float tol, float cut) {
     enum { BINS = 16 };
     const float sigma = 15.0f, floor_weight = 0.25f;
     if (k > 16) k = 16;
@@ -244,12 +272,14 @@ static inline __attribute__((always_inline)) float rotation_vote(
         totals[b] = sum[b - 1] + sum[b] + sum[b + 1];
         if (totals[b] > most) most = totals[b];
     }
+    if (most / (float)k < cut) return most / (float)k;
     const float tol2 = tol * tol, falloff = 1.0f / (32 * sigma * sigma);
     float score = 0;
     for (int b = 1; b <= BINS; ++b) {
         if (totals[b] < 0.6f * most || totals[b] <= 0) continue;
         // Local maxima only (the first of a plateau): neighbouring windows share two bins.
         if (totals[b] <= totals[b - 1] || totals[b] < totals[b + 1]) continue;
+        if (totals[b] / (float)k <= score) continue;   // cannot beat the best window so far
         int first = start[b - 1], m = start[b + 2] - first;
         const int *v = grouped + first;
         // The window's rotation: the similarity-weighted mean of its votes' rotation vectors.
@@ -354,15 +384,16 @@ static size_t reachable_indices(const float *angles, size_t n, float lo, float h
 static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float *ca, const float *sa, size_t na,
                                const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                size_t words, float min_cos, size_t k, const float *angle_a, const float *angle_b,
-                               const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
-    float bests[256];
-    int best_j[256];
+                               const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o, float cut, int reselect) {
+    float bests[256], lane_sim[256 * 8];
+    int best_j[256], lane_j[256 * 8];
     if (na > 256) na = 256;
     size_t blocks = (nb + 7) / 8;
     for (size_t i = 0; i < na; ++i) {
         const uint64_t *q = a + i * words;
-        float best = 0;
-        int bj = -1;
+        float *best = lane_sim + 8 * i;
+        int *bj = lane_j + 8 * i;
+        for (int l = 0; l < 8; ++l) { best[l] = 0; bj[l] = -1; }
         for (size_t blk = 0; blk < blocks; ++blk) {
             for (size_t lane = 0; lane < 8; ++lane) {
                 size_t j = blk * 8 + lane;
@@ -372,14 +403,12 @@ static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float 
                 for (size_t w = 0; w < words; ++w) h += (unsigned)__builtin_popcountll(q[w] ^ b[(blk * words + w) * 8 + lane]);
                 float denom = na_[i] + nb_[j];
                 float sim = denom > 0 ? 1.0f - sqrtf((float)h) / denom : 0.0f;
-                if (sim > best) { best = sim; bj = (int)j; }
+                if (sim > best[lane]) { best[lane] = sim; bj[lane] = (int)j; }
             }
         }
-        bests[i] = best;
-        best_j[i] = bj;
     }
-    weight_votes(bests, best_j, na, o);
-    return rotation_vote(bests, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
+    choose_votes(lane_sim, lane_j, na, o, reselect, bests, best_j);
+    return rotation_vote(bests, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
 }
 
 #if defined(__x86_64__)
@@ -387,12 +416,17 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
                                               const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                               size_t words, float min_cos, size_t k,
                                               const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                                              const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
+                                              const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o, float cut, int reselect) {
     const float gate = acosf(min_cos);
-    float best[256] = {0};
-    int best_j[256];
+    // Per probe cylinder and lane: the best match so far and its candidate index.
+    __attribute__((aligned(32))) float lane_sim[256 * 8];
+    __attribute__((aligned(32))) int lane_j[256 * 8];
     if (na > 256) na = 256;
-    for (size_t i = 0; i < na; ++i) best_j[i] = -1;
+    for (size_t i = 0; i < na; ++i) {
+        _mm256_store_ps(lane_sim + 8 * i, _mm256_setzero_ps());
+        _mm256_store_si256((__m256i *)(lane_j + 8 * i), _mm256_set1_epi32(-1));
+    }
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     size_t blocks = (nb + 7) / 8;
     for (size_t blk = 0; blk < blocks; ++blk) {
         const uint64_t *block = b + blk * words * 8;
@@ -429,20 +463,15 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
             __m256 sim = _mm256_fnmadd_ps(_mm256_sqrt_ps(hf), _mm256_rcp14_ps(denom), _mm256_set1_ps(1.0f));
             __m256 dot = _mm256_fmadd_ps(_mm256_set1_ps(ca[i]), cbv, _mm256_mul_ps(_mm256_set1_ps(sa[i]), sbv));
             __mmask8 keep = valid & _mm256_cmp_ps_mask(dot, _mm256_set1_ps(min_cos), _CMP_GE_OQ)
-                                  & _mm256_cmp_ps_mask(sim, _mm256_set1_ps(best[i]), _CMP_GT_OQ);
-            if (keep == 0) continue;
-            // Lane maximum without leaving the vector unit.
-            __m256 kept = _mm256_maskz_mov_ps(keep, sim);
-            __m256 m = _mm256_max_ps(kept, _mm256_permute2f128_ps(kept, kept, 1));
-            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
-            m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
-            __mmask8 at = _mm256_cmp_ps_mask(kept, m, _CMP_EQ_OQ) & keep;
-            best[i] = _mm256_cvtss_f32(m);
-            best_j[i] = (int)(blk * 8 + (size_t)__builtin_ctz(at));
+                                  & _mm256_cmp_ps_mask(sim, _mm256_load_ps(lane_sim + 8 * i), _CMP_GT_OQ);
+            _mm256_mask_store_ps(lane_sim + 8 * i, keep, sim);
+            _mm256_mask_store_epi32(lane_j + 8 * i, keep, _mm256_add_epi32(_mm256_set1_epi32((int)(blk * 8)), iota));
         }
     }
-    weight_votes(best, best_j, na, o);
-    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
+    float best[256];
+    int best_j[256];
+    choose_votes(lane_sim, lane_j, na, o, reselect, best, best_j);
+    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
 }
 #endif
 
@@ -454,9 +483,9 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
                                           const uint64_t *b, const float *nb_, const float *cb, const float *sb, size_t nb,
                                           size_t words, float min_cos, size_t k,
                                           const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                                          const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o) {
+                                          const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *o, float cut, int reselect) {
     if (words != 6)
-        return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol, o);
+        return mcc_coarse_scalar(a, na_, ca, sa, na, b, nb_, cb, sb, nb, words, min_cos, k, angle_a, angle_b, pos_a, pos_b, tol, o, cut, reselect);
     const float gate = acosf(min_cos);
     if (na > 256) na = 256;
     // Per probe cylinder and lane: the best match so far and the block it came from,
@@ -515,28 +544,19 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             _mm256_store_ps((float *)(lane_block + 8 * i), _mm256_blendv_ps(from, blkv, ok));
         }
     }
-    // Per probe cylinder: the best lane, and of the lanes that reach it the lowest
-    // candidate index (each lane kept its earliest block), as the portable kernel picks.
-    float best[256];
-    int best_j[256];
+    // Each lane's best as a similarity and a candidate index (−1: none).
     for (size_t i = 0; i < na; ++i) {
         __m256 v = _mm256_load_ps(lane_best + 8 * i);
-        __m256 m = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
-        m = _mm256_min_ps(m, _mm256_permute_ps(m, 0x4E));
-        m = _mm256_min_ps(m, _mm256_permute_ps(m, 0xB1));
-        float least = _mm256_cvtss_f32(m);
-        if (!(least < 1.0f)) { best[i] = 0; best_j[i] = -1; continue; }
-        best[i] = 1.0f - sqrtf(least);
+        __m256 found = _mm256_cmp_ps(v, _mm256_set1_ps(1.0f), _CMP_LT_OQ);
+        _mm256_store_ps(lane_best + 8 * i, _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_sqrt_ps(v)));
         __m256i j = _mm256_add_epi32(_mm256_slli_epi32(_mm256_load_si256((const __m256i *)(lane_block + 8 * i)), 3), iota);
-        __m256i at = _mm256_castps_si256(_mm256_cmp_ps(v, m, _CMP_EQ_OQ));
-        j = _mm256_blendv_epi8(_mm256_set1_epi32(1 << 30), j, at);
-        __m256i n = _mm256_min_epi32(j, _mm256_permute2x128_si256(j, j, 1));
-        n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0x4E));
-        n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0xB1));
-        best_j[i] = _mm256_cvtsi256_si32(n);
+        j = _mm256_blendv_epi8(_mm256_set1_epi32(-1), j, _mm256_castps_si256(found));
+        _mm256_store_si256((__m256i *)(lane_block + 8 * i), j);
     }
-    weight_votes(best, best_j, na, o);
-    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol);
+    float best[256];
+    int best_j[256];
+    choose_votes(lane_best, lane_block, na, o, reselect, best, best_j);
+    return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
 }
 #endif
 
@@ -544,16 +564,17 @@ float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
                            const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation) {
+                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation,
+                           float cut, int reselect) {
     if (na == 0 || nb == 0 || k == 0) return 0.0f;
     if (k > 64) k = 64;
 #if defined(__x86_64__)
     int level = bmk_simd_level();
     if (level >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                      angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation);
+                                                      angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation, cut, reselect);
     if (level == 1) return mcc_coarse_avx2(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
-                                                    angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation);
+                                                    angle_a, angle_b, block_lo, block_hi, pos_a, pos_b, tol, orientation, cut, reselect);
 #endif
     return mcc_coarse_scalar(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k, angle_a, angle_b,
-                             pos_a, pos_b, tol, orientation);
+                             pos_a, pos_b, tol, orientation, cut, reselect);
 }

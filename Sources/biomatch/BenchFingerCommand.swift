@@ -12,6 +12,8 @@ extension BenchCommand {
         @Option(help: "Templates in the gallery.") var gallerySize = 10_000
         @Option(help: "Searches to time.") var probes = 30
         @Option(help: "Cascade survivors re-scored by the full matcher.") var survivors = FingerprintGallery.SearchParameters().survivors
+        @Option(help: "Templates the first stage re-ranks with its dearer vote before the survivors are taken (0: none).")
+        var reranked = FingerprintGallery.SearchParameters().reranked
         @Option(help: "Worker threads.") var threads = 2
         @Option(parsing: .upToNextOption, help: "FVC folders to take real templates from.") var sets: [String] = []
         @Flag(help: "Skip the exhaustive reference (slow at large sizes).") var noExhaustive = false
@@ -44,6 +46,7 @@ extension BenchCommand {
             let probeSet = probeTemplates.map(matcher.prepare)
             var parameters = FingerprintGallery.SearchParameters()
             parameters.survivors = survivors
+            parameters.reranked = reranked
             parameters.threads = threads
             _ = gallery.search(probeSet[0], k: 10, parameters: parameters)  // warm-up
             var latencies: [Double] = []

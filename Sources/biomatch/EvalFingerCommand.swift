@@ -18,6 +18,8 @@ extension EvalCommand {
         @Option(help: "Distractor templates in the identification gallery (real-derived from the other sets).") var distractors = 10_000
         @Option(parsing: .upToNextOption, help: "FVC folders the distractors come from (default: the dataset's sibling DB* folders).") var distractorSets: [String] = []
         @Option(help: "Cascade survivors re-scored by the full matcher.") var survivors = FingerprintGallery.SearchParameters().survivors
+        @Option(help: "Templates the first stage re-ranks with its dearer vote before the survivors are taken (0: none).")
+        var reranked = FingerprintGallery.SearchParameters().reranked
 
         func run() throws {
             let set = try reportingFingerprintErrors { try FVCDataset(directory: URL(fileURLWithPath: dataset), dpi: dpi) }
@@ -27,6 +29,7 @@ extension EvalCommand {
                 let pool = try distractorSources(excluding: set.directory)
                 var parameters = FingerprintGallery.SearchParameters()
                 parameters.survivors = survivors
+                parameters.reranked = reranked
                 let id = IdentificationEvaluation.run(result, dataset: set, distractors: realDerivedTemplates(from: pool, count: distractors),
                                                       parameters: parameters)
                 report.identification = EvalFingerReport.Identification(id, distractorSources: pool.count)

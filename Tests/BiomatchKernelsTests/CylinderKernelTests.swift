@@ -136,4 +136,50 @@ struct CylinderKernelTests {
         #expect(abs(blind.scores(CoarseCylinders(words: 6, rows: rows, directions: a.directions),
                                  minimumDirectionCosine: 0.5, top: 8)[0] - 1) < 1e-3)
     }
+    @Test func firstStagePruningAndSubsetsKeepTheBestTemplatesExactly() {
+        let rows = { (s: [UInt64]) in stride(from: 0, to: s.count, by: 12).flatMap { s[$0..<($0 + 6)] } }
+        var generator = SplitMix64(seed: 31)
+        func points(_ n: Int) -> [SIMD2<Float>] {
+            (0..<n).map { _ in SIMD2(Float(generator.next() % 240) - 120, Float(generator.next() % 240) - 120) }
+        }
+        let a = Self.randomCylinders(30, words: 6, seed: 32)
+        let probePoints = points(30)
+        let probe = CoarseCylinders(words: 6, rows: rows(a.storage), directions: a.directions, positions: probePoints)
+        var gallery = CoarseCylinderGallery()
+        for t in 0..<60 {
+            // Every fifth template shares part of the probe, so the scores spread.
+            let c = Self.randomCylinders(20 + t % 13, words: 6, seed: UInt64(100 + t))
+            var r = rows(c.storage), d = c.directions, p = points(d.count)
+            if t % 5 == 0 {
+                let shared = 5 + t % 20
+                r = Array(rows(a.storage)[0..<(shared * 6)]) + r
+                d = Array(a.directions[0..<shared]) + d
+                p = Array(probePoints[0..<shared]) + p
+            }
+            gallery.append(CoarseCylinders(words: 6, rows: r, directions: d, positions: p))
+        }
+        for level in SIMDLevel.allCases {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            for threads in [1, 2] {
+                let all = gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, threads: threads)
+                let pruned = gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, keep: 5, threads: threads)
+                let best = Self.topFive(all)
+                #expect(Self.topFive(pruned) == best, "\(all) \(pruned)")
+                // Other suites may switch the SIMD level between two calls (rcp vs exact
+                // division): values agree to 1e-3, as across levels.
+                #expect(best.allSatisfy { abs(pruned[$0] - all[$0]) < 1e-3 })
+                #expect(zip(all, pruned).allSatisfy { $1 >= $0 - 1e-3 }, "a skipped template gets an upper bound")
+                #expect(zip(all, pruned).contains { $1 > $0 + 1e-3 }, "some templates are skipped")
+                let among = [7, 0, 45, 10]
+                let subset = gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, among: among, threads: threads)
+                #expect(zip(subset, among.map { all[$0] }).allSatisfy { abs($0 - $1) < 1e-3 }, "\(level) \(threads)")
+            }
+        }
+    }
+
+    /// Indices of the five highest values, best first (ties: lower index).
+    static func topFive(_ v: [Float]) -> [Int] {
+        Array(v.indices.sorted { v[$0] > v[$1] || (v[$0] == v[$1] && $0 < $1) }.prefix(5))
+    }
 }

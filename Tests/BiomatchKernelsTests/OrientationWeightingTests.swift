@@ -92,4 +92,28 @@ struct OrientationWeightingTests {
         let after = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting)
         #expect(after.count == 2 && after[0] == 0 && after[1] > 0)
     }
+    @Test func reselectedVotesPreferTheMatchWhoseFlowAgrees() {
+        // Each probe cylinder twice in the candidate: an exact copy whose flow is crossed
+        // (weight 0) and a copy with one bit per word flipped whose flow agrees.
+        let a = CylinderKernelTests.randomCylinders(20, words: 6, seed: 21)
+        let rows = stride(from: 0, to: a.storage.count, by: 12).flatMap { a.storage[$0..<($0 + 6)] }
+        let noisy = rows.enumerated().map { $0.element ^ (1 << UInt64($0.offset % 64)) }
+        let probe = CoarseCylinders(words: 6, rows: rows, directions: a.directions,
+                                    orientation: Self.descriptors(count: 20) { n, t in n + t })
+        let both = CoarseCylinders(words: 6, rows: rows + noisy, directions: a.directions + a.directions,
+                                   orientation: Self.descriptors(count: 40) { n, t in n < 20 ? n + t + 2 : n - 20 + t })
+        var gallery = CoarseCylinderGallery()
+        gallery.append(both)
+        let weighting = OrientationWeighting(minimumShared: 8, neutral: 0.8)
+        for level in SIMDLevel.allCases {
+            SIMDLevel.limit(to: level)
+            defer { SIMDLevel.limit(to: .avx512) }
+            let raw = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting)
+            let reselected = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting, reselect: true)
+            let unweighted = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, reselect: true)
+            #expect(raw[0] == 0, "the raw best is the crossed copy: no vote survives its weight")
+            #expect(reselected[0] > 0.8, "the agreeing copy votes instead: \(reselected)")
+            #expect(abs(unweighted[0] - 1) < 1e-3, "without descriptors the exact copy votes")
+        }
+    }
 }

@@ -91,12 +91,19 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 /// `angle_a`/`angle_b` hold the directions (radians, [0, 2π)) and `block_lo`/`block_hi`
 /// each candidate block's direction range, so blocks out of the direction gate are skipped.
 /// With `orientation`, each vote's similarity is first weighted by the two minutiae's
-/// descriptor weight (see bmk_orientation_pair); NULL leaves the votes unweighted.
+/// descriptor weight (see bmk_orientation_pair); NULL leaves the votes unweighted. With
+/// `reselect` (and `orientation`), each probe cylinder votes with the best weighted
+/// similarity among its eight lane bests (the best candidate j ≡ l mod 8 for each l) rather
+/// than the weighted raw best: dearer, and ranks mates higher.
+/// Where the score provably lies below `cut` (the weakest score a caller still keeps),
+/// returns an upper bound of it that is also below `cut`, without the costly part of
+/// the vote; pass −∞ (or 0) to always get the score.
 float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *cos_a, const float *sin_a, size_t na,
                            const uint64_t *b_blocks, const float *norm_b, const float *cos_b, const float *sin_b, size_t nb,
                            size_t words, float min_cos, size_t k,
                            const float *angle_a, const float *angle_b, const float *block_lo, const float *block_hi,
-                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation);
+                           const float *pos_a, const float *pos_b, float tol, const bmk_orientation_pair *orientation,
+                           float cut, int reselect);
 
 #ifdef __cplusplus
 }
