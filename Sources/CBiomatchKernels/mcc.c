@@ -183,7 +183,8 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 
 // The first stage's votes, from each probe cylinder's eight lane bests (the best match
 // among the candidates j ≡ l mod 8, for each lane l; `lane_j` −1 where a lane has none).
-// Each probe cylinder votes with its best similarity, weighted (with `o`) like the full
+// On entry `best`/`best_j` hold each probe cylinder's best lane (similarity and candidate;
+// −1: none). Each probe cylinder votes with it, weighted (with `o`) like the full
 // matcher's similarities by the two minutiae's pair weight. With `reselect`, the lane whose
 // weighted similarity is highest votes instead: on a weak print the raw best is often a
 // chance match whose vote the weight all but removes, while the right minutia, a close
@@ -193,16 +194,14 @@ void bmk_mcc_similarity(const uint64_t *a, const float *cos_a, const float *sin_
 static inline __attribute__((always_inline)) void choose_votes(const float *lane_sim, const int *lane_j, size_t na,
                                                                const bmk_orientation_pair *o, int reselect,
                                                                float *best, int *best_j) {
+    if (!o) return;
     for (size_t i = 0; i < na; ++i) {
-        const float *sim = lane_sim + 8 * i;
-        const int *js = lane_j + 8 * i;
-        int top = -1;
-        for (int l = 0; l < 8; ++l)
-            if (js[l] >= 0 && (top < 0 || sim[l] > sim[top] || (sim[l] == sim[top] && js[l] < js[top]))) top = l;
-        if (top < 0) { best[i] = 0; best_j[i] = -1; continue; }
-        float value = sim[top] * pair_weight(o, i, (size_t)js[top]);
-        int at = js[top];
-        if (o && reselect) {
+        if (best_j[i] < 0) continue;
+        float value = best[i] * pair_weight(o, i, (size_t)best_j[i]);
+        int at = best_j[i];
+        if (reselect) {
+            const float *sim = lane_sim + 8 * i;
+            const int *js = lane_j + 8 * i;
             for (int l = 0; l < 8; ++l) {
                 if (js[l] < 0 || js[l] == at || !(sim[l] > value || (sim[l] == value && js[l] < at))) continue;
                 float v = sim[l] * pair_weight(o, i, (size_t)js[l]);
@@ -213,6 +212,26 @@ static inline __attribute__((always_inline)) void choose_votes(const float *lane
         best_j[i] = at;
     }
 }
+
+#if defined(__x86_64__)
+// The best of eight lanes (similarities `sim`, candidates `js`; a lane with similarity ≤ 0
+// has none): the highest similarity, of equals the lowest candidate index.
+BMK_MCC_AVX2 static inline void best_lane(const float *sim, const int *js, float *best, int *best_j) {
+    __m256 v = _mm256_loadu_ps(sim);
+    __m256 m = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+    m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+    float most = _mm256_cvtss_f32(m);
+    if (!(most > 0)) { *best = 0; *best_j = -1; return; }
+    __m256i at = _mm256_castps_si256(_mm256_cmp_ps(v, m, _CMP_EQ_OQ));
+    __m256i j = _mm256_blendv_epi8(_mm256_set1_epi32(1 << 30), _mm256_loadu_si256((const __m256i *)js), at);
+    __m256i n = _mm256_min_epi32(j, _mm256_permute2x128_si256(j, j, 1));
+    n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0x4E));
+    n = _mm256_min_epi32(n, _mm256_shuffle_epi32(n, 0xB1));
+    *best = most;
+    *best_j = _mm256_cvtsi256_si32(n);
+}
+#endif
 
 // Eight floats (and their lane masks) as compiler vectors: one AVX register in the
 // AVX2/AVX-512 kernels, two 128-bit registers in the portable one.
@@ -406,6 +425,14 @@ static float mcc_coarse_scalar(const uint64_t *a, const float *na_, const float 
                 if (sim > best[lane]) { best[lane] = sim; bj[lane] = (int)j; }
             }
         }
+        // The best lane (of equals, the lowest candidate: lanes hold their earliest).
+        bests[i] = 0;
+        best_j[i] = -1;
+        for (int l = 0; l < 8; ++l)
+            if (bj[l] >= 0 && (best_j[i] < 0 || best[l] > bests[i] || (best[l] == bests[i] && bj[l] < best_j[i]))) {
+                bests[i] = best[l];
+                best_j[i] = bj[l];
+            }
     }
     choose_votes(lane_sim, lane_j, na, o, reselect, bests, best_j);
     return rotation_vote(bests, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
@@ -470,6 +497,7 @@ BMK_MCC_AVX512 static float mcc_coarse_avx512(const uint64_t *a, const float *na
     }
     float best[256];
     int best_j[256];
+    for (size_t i = 0; i < na; ++i) best_lane(lane_sim + 8 * i, lane_j + 8 * i, best + i, best_j + i);
     choose_votes(lane_sim, lane_j, na, o, reselect, best, best_j);
     return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
 }
@@ -544,17 +572,19 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
             _mm256_store_ps((float *)(lane_block + 8 * i), _mm256_blendv_ps(from, blkv, ok));
         }
     }
-    // Each lane's best as a similarity and a candidate index (−1: none).
+    // Each lane's best as a similarity (0 where none: r < 1 means similarity > 0) and a
+    // candidate index (−1: none), and the best lane.
+    float best[256];
+    int best_j[256];
     for (size_t i = 0; i < na; ++i) {
         __m256 v = _mm256_load_ps(lane_best + 8 * i);
         __m256 found = _mm256_cmp_ps(v, _mm256_set1_ps(1.0f), _CMP_LT_OQ);
-        _mm256_store_ps(lane_best + 8 * i, _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_sqrt_ps(v)));
+        _mm256_store_ps(lane_best + 8 * i, _mm256_and_ps(found, _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_sqrt_ps(v))));
         __m256i j = _mm256_add_epi32(_mm256_slli_epi32(_mm256_load_si256((const __m256i *)(lane_block + 8 * i)), 3), iota);
         j = _mm256_blendv_epi8(_mm256_set1_epi32(-1), j, _mm256_castps_si256(found));
         _mm256_store_si256((__m256i *)(lane_block + 8 * i), j);
+        best_lane(lane_best + 8 * i, lane_block + 8 * i, best + i, best_j + i);
     }
-    float best[256];
-    int best_j[256];
     choose_votes(lane_best, lane_block, na, o, reselect, best, best_j);
     return rotation_vote(best, best_j, angle_a, angle_b, ca, sa, cb, sb, pos_a, pos_b, na, k, tol, cut);
 }
@@ -568,6 +598,10 @@ float bmk_mcc_coarse_score(const uint64_t *a, const float *norm_a, const float *
                            float cut, int reselect) {
     if (na == 0 || nb == 0 || k == 0) return 0.0f;
     if (k > 64) k = 64;
+    // The candidate's descriptors are read at scattered minutiae after the cylinder scan:
+    // asked for now, they arrive while it runs.
+    if (orientation && orientation->b)
+        for (size_t w = 0; w < nb * 2 * orientation->words; w += 8) __builtin_prefetch(orientation->b + w);
 #if defined(__x86_64__)
     int level = bmk_simd_level();
     if (level >= 2) return mcc_coarse_avx512(a, norm_a, cos_a, sin_a, na, b_blocks, norm_b, cos_b, sin_b, nb, words, min_cos, k,
