@@ -271,8 +271,8 @@ public struct CoarseCylinderGallery: Sendable {
     ///
     /// With `reselect` (and `orientation`), each probe cylinder votes with the match whose
     /// weighted similarity is best among its eight lane bests (the best candidate cylinder
-    /// of each residue mod 8) instead of the weighted raw best: about twice the cost, and
-    /// mates rank far higher (see the kernel, `bmk_mcc_coarse_score`).
+    /// of each residue mod 8) instead of the weighted raw best: about two and a half times
+    /// the cost, and mates rank far higher (see the kernel, `bmk_mcc_coarse_score`).
     ///
     /// With `keep`, only the `keep` best scores are wanted: each thread holds its best so
     /// far, and a template that provably cannot beat the weakest of them gets an upper bound

@@ -68,7 +68,7 @@ extension BenchCommand {
             let checked = noExhaustive ? 0 : min(5, probeSet.count)
             let report = BenchFingerReport(
                 gallerySize: gallery.count, sourceTemplates: sources.count, probes: probeSet.count, threads: threads,
-                survivors: survivors,
+                survivors: survivors, reranked: reranked,
                 comparisonsPerSecond: Double(gallery.count * probeSet.count) / total,
                 searchMsP50: sorted[sorted.count / 2] * 1000,
                 exhaustiveComparisonsPerSecond: checked > 0 ? Double(gallery.count * checked) / exhaustiveSeconds : nil,
@@ -81,7 +81,7 @@ extension BenchCommand {
             } else {
                 print(String(format: "gallery %d real-derived templates (from %d real), %d probes, %d threads",
                              report.gallerySize, report.sourceTemplates, report.probes, threads))
-                print(String(format: "cascade (survivors %d): %.0f comparisons/s, search p50 %.1f ms", survivors,
+                print(String(format: "cascade (survivors %d of %d re-ranked): %.0f comparisons/s, search p50 %.1f ms", survivors, reranked,
                              report.comparisonsPerSecond, report.searchMsP50))
                 if let e = report.exhaustiveComparisonsPerSecond {
                     print(String(format: "exhaustive full matcher: %.0f comparisons/s; top-1 agreement %.2f", e, report.top1AgreementWithExhaustive ?? 0))
@@ -96,7 +96,7 @@ extension BenchCommand {
 
 /// The JSON of `biomatch bench finger`.
 struct BenchFingerReport: Encodable {
-    var gallerySize: Int, sourceTemplates: Int, probes: Int, threads: Int, survivors: Int
+    var gallerySize: Int, sourceTemplates: Int, probes: Int, threads: Int, survivors: Int, reranked: Int
     var comparisonsPerSecond: Double
     var searchMsP50: Double
     var exhaustiveComparisonsPerSecond: Double?
@@ -106,7 +106,7 @@ struct BenchFingerReport: Encodable {
     var bozorth3ReferencePerSecond: Double
 
     enum CodingKeys: String, CodingKey {
-        case gallerySize = "gallery_size", sourceTemplates = "source_templates", probes, threads, survivors
+        case gallerySize = "gallery_size", sourceTemplates = "source_templates", probes, threads, survivors, reranked
         case comparisonsPerSecond = "comparisons_per_second", searchMsP50 = "search_ms_p50"
         case exhaustiveComparisonsPerSecond = "exhaustive_comparisons_per_second"
         case top1AgreementWithExhaustive = "top1_agreement_with_exhaustive"

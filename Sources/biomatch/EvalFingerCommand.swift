@@ -63,8 +63,8 @@ extension EvalCommand {
                 if let id = report.identification {
                     print(String(format: "identification: gallery %d (%d distractors), %d probes, rank-1 cascade %.4f, exhaustive %.4f",
                                  id.gallerySize, id.gallerySize - 10, id.probes, id.rank1Cascade, id.rank1Exhaustive))
-                    print(String(format: "1:N comparisons per second: cascade %.0f, exhaustive %.0f (survivors %d)",
-                                 id.comparisonsPerSecond, id.exhaustiveComparisonsPerSecond, id.survivors))
+                    print(String(format: "1:N comparisons per second: cascade %.0f, exhaustive %.0f (survivors %d of %d re-ranked)",
+                                 id.comparisonsPerSecond, id.exhaustiveComparisonsPerSecond, id.survivors, id.reranked))
                 }
                 for f in result.failures { print("FTE: \(f.file): \(f.reason)") }
             }
@@ -112,18 +112,18 @@ struct EvalFingerReport: Encodable {
 
     /// `--identify` figures.
     struct Identification: Encodable {
-        var gallerySize: Int, probes: Int, distractorSources: Int, survivors: Int
+        var gallerySize: Int, probes: Int, distractorSources: Int, survivors: Int, reranked: Int
         var rank1Cascade: Double, rank1Exhaustive: Double
         var comparisonsPerSecond: Double, exhaustiveComparisonsPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
-            case gallerySize = "gallery_size", probes, distractorSources = "distractor_sources", survivors
+            case gallerySize = "gallery_size", probes, distractorSources = "distractor_sources", survivors, reranked
             case rank1Cascade = "rank1_cascade", rank1Exhaustive = "rank1_exhaustive"
             case comparisonsPerSecond = "comparisons_per_second", exhaustiveComparisonsPerSecond = "exhaustive_comparisons_per_second"
         }
 
         init(_ e: IdentificationEvaluation, distractorSources: Int) {
-            gallerySize = e.gallerySize; probes = e.probes; self.distractorSources = distractorSources; survivors = e.survivors
+            gallerySize = e.gallerySize; probes = e.probes; self.distractorSources = distractorSources; survivors = e.survivors; reranked = e.reranked
             rank1Cascade = e.rank1Cascade; rank1Exhaustive = e.rank1Exhaustive
             comparisonsPerSecond = e.comparisonsPerSecond; exhaustiveComparisonsPerSecond = e.exhaustiveComparisonsPerSecond
         }

@@ -20,6 +20,8 @@ public struct IdentificationEvaluation: Sendable {
     public let exhaustiveComparisonsPerSecond: Double
     /// Cascade survivors re-scored per search.
     public let survivors: Int
+    /// Templates the first stage re-ranked per search (``FingerprintGallery/SearchParameters/reranked``).
+    public let reranked: Int
 
     /// Runs it on the templates of `evaluation` (from `dataset`) with `distractors`.
     public static func run(_ evaluation: FingerprintEvaluation, dataset: FVCDataset, distractors: [FingerprintTemplate],
@@ -54,6 +56,6 @@ public struct IdentificationEvaluation: Sendable {
             rank1Cascade: Double(hitsCascade) / n, rank1Exhaustive: Double(hitsExhaustive) / n,
             comparisonsPerSecond: cascadeSeconds > 0 ? searched * Double(gallery.count) / cascadeSeconds : 0,
             exhaustiveComparisonsPerSecond: exhaustiveSeconds > 0 ? searched * Double(gallery.count) / exhaustiveSeconds : 0,
-            survivors: parameters.survivors)
+            survivors: parameters.survivors, reranked: parameters.reranked)
     }
 }
