@@ -520,8 +520,9 @@ BMK_MCC_AVX2 static float mcc_coarse_avx2(const uint64_t *a, const float *na_, c
     // kept per lane without branches (whether a block improves on the best is data-
     // dependent and mispredicts) and reduced once at the end. A match is ranked by
     // r = hamming / (norm_a + norm_b)², similarity 1 − √r: the square root, slow in
-    // vector units, is taken once per probe cylinder instead of once per pair. r < 1
-    // (similarity > 0) is needed to count, as in the portable kernel.
+    // vector units, is taken once per probe cylinder (one vector over its eight lane
+    // bests) instead of once per pair. r < 1 (similarity > 0) is needed to count, as in
+    // the portable kernel.
     __attribute__((aligned(32))) float lane_best[256 * 8];
     __attribute__((aligned(32))) int lane_block[256 * 8];
     for (size_t i = 0; i < na; ++i) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BiomatchFingerprint
+import BiomatchKernels
 import Dispatch
 import Foundation
 
@@ -17,9 +18,11 @@ extension BenchCommand {
         @Option(help: "Worker threads.") var threads = 2
         @Option(parsing: .upToNextOption, help: "FVC folders to take real templates from.") var sets: [String] = []
         @Flag(help: "Skip the exhaustive reference (slow at large sizes).") var noExhaustive = false
+        @Option(help: "Cap the kernels' instruction set: portable, avx2 or avx512 (default: the best the CPU has).") var simd: SIMDLevel?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            let level = applySIMDCap(simd)
             var folders = sets
             if folders.isEmpty {
                 let root = "../shared/data/finger/fvc2002"
@@ -68,7 +71,7 @@ extension BenchCommand {
             let checked = noExhaustive ? 0 : min(5, probeSet.count)
             let report = BenchFingerReport(
                 gallerySize: gallery.count, sourceTemplates: sources.count, probes: probeSet.count, threads: threads,
-                survivors: survivors, reranked: reranked,
+                simd: level.description, survivors: survivors, reranked: reranked,
                 comparisonsPerSecond: Double(gallery.count * probeSet.count) / total,
                 searchMsP50: sorted[sorted.count / 2] * 1000,
                 exhaustiveComparisonsPerSecond: checked > 0 ? Double(gallery.count * checked) / exhaustiveSeconds : nil,
@@ -79,8 +82,8 @@ extension BenchCommand {
             if json {
                 try printJSON(report)
             } else {
-                print(String(format: "gallery %d real-derived templates (from %d real), %d probes, %d threads",
-                             report.gallerySize, report.sourceTemplates, report.probes, threads))
+                print(String(format: "gallery %d real-derived templates (from %d real), %d probes, %d threads, %@ kernels",
+                             report.gallerySize, report.sourceTemplates, report.probes, threads, report.simd))
                 print(String(format: "cascade (survivors %d of %d re-ranked): %.0f comparisons/s, search p50 %.1f ms", survivors, reranked,
                              report.comparisonsPerSecond, report.searchMsP50))
                 if let e = report.exhaustiveComparisonsPerSecond {
@@ -96,7 +99,10 @@ extension BenchCommand {
 
 /// The JSON of `biomatch bench finger`.
 struct BenchFingerReport: Encodable {
-    var gallerySize: Int, sourceTemplates: Int, probes: Int, threads: Int, survivors: Int, reranked: Int
+    var gallerySize: Int, sourceTemplates: Int, probes: Int, threads: Int
+    /// The kernels' instruction set in force (`SIMDLevel`).
+    var simd: String
+    var survivors: Int, reranked: Int
     var comparisonsPerSecond: Double
     var searchMsP50: Double
     var exhaustiveComparisonsPerSecond: Double?
@@ -106,7 +112,7 @@ struct BenchFingerReport: Encodable {
     var bozorth3ReferencePerSecond: Double
 
     enum CodingKeys: String, CodingKey {
-        case gallerySize = "gallery_size", sourceTemplates = "source_templates", probes, threads, survivors, reranked
+        case gallerySize = "gallery_size", sourceTemplates = "source_templates", probes, threads, simd, survivors, reranked
         case comparisonsPerSecond = "comparisons_per_second", searchMsP50 = "search_ms_p50"
         case exhaustiveComparisonsPerSecond = "exhaustive_comparisons_per_second"
         case top1AgreementWithExhaustive = "top1_agreement_with_exhaustive"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BiomatchEvaluation
 import BiomatchFingerprint
+import BiomatchKernels
 import Foundation
 
 extension EvalCommand {
@@ -20,8 +21,10 @@ extension EvalCommand {
         @Option(help: "Cascade survivors re-scored by the full matcher.") var survivors = FingerprintGallery.SearchParameters().survivors
         @Option(help: "Templates the first stage re-ranks with its dearer vote before the survivors are taken (0: none).")
         var reranked = FingerprintGallery.SearchParameters().reranked
+        @Option(help: "Cap the kernels' instruction set: portable, avx2 or avx512 (default: the best the CPU has).") var simd: SIMDLevel?
 
         func run() throws {
+            let level = applySIMDCap(simd)
             let set = try reportingFingerprintErrors { try FVCDataset(directory: URL(fileURLWithPath: dataset), dpi: dpi) }
             let result = FingerprintEvaluation.run(set)
             var report = EvalFingerReport(result, dataset: dataset, dpi: set.dpi)
@@ -32,7 +35,7 @@ extension EvalCommand {
                 parameters.reranked = reranked
                 let id = IdentificationEvaluation.run(result, dataset: set, distractors: realDerivedTemplates(from: pool, count: distractors),
                                                       parameters: parameters)
-                report.identification = EvalFingerReport.Identification(id, distractorSources: pool.count)
+                report.identification = EvalFingerReport.Identification(id, distractorSources: pool.count, simd: level.description)
                 report.comparisonsPerSecond = id.comparisonsPerSecond
             }
             if let scoresOut {
@@ -63,8 +66,8 @@ extension EvalCommand {
                 if let id = report.identification {
                     print(String(format: "identification: gallery %d (%d distractors), %d probes, rank-1 cascade %.4f, exhaustive %.4f",
                                  id.gallerySize, id.gallerySize - 10, id.probes, id.rank1Cascade, id.rank1Exhaustive))
-                    print(String(format: "1:N comparisons per second: cascade %.0f, exhaustive %.0f (survivors %d of %d re-ranked)",
-                                 id.comparisonsPerSecond, id.exhaustiveComparisonsPerSecond, id.survivors, id.reranked))
+                    print(String(format: "1:N comparisons per second: cascade %.0f, exhaustive %.0f (survivors %d of %d re-ranked; %@ kernels)",
+                                 id.comparisonsPerSecond, id.exhaustiveComparisonsPerSecond, id.survivors, id.reranked, id.simd))
                 }
                 for f in result.failures { print("FTE: \(f.file): \(f.reason)") }
             }
@@ -113,17 +116,20 @@ struct EvalFingerReport: Encodable {
     /// `--identify` figures.
     struct Identification: Encodable {
         var gallerySize: Int, probes: Int, distractorSources: Int, survivors: Int, reranked: Int
+        /// The kernels' instruction set in force (`SIMDLevel`).
+        var simd: String
         var rank1Cascade: Double, rank1Exhaustive: Double
         var comparisonsPerSecond: Double, exhaustiveComparisonsPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
-            case gallerySize = "gallery_size", probes, distractorSources = "distractor_sources", survivors, reranked
+            case gallerySize = "gallery_size", probes, distractorSources = "distractor_sources", survivors, reranked, simd
             case rank1Cascade = "rank1_cascade", rank1Exhaustive = "rank1_exhaustive"
             case comparisonsPerSecond = "comparisons_per_second", exhaustiveComparisonsPerSecond = "exhaustive_comparisons_per_second"
         }
 
-        init(_ e: IdentificationEvaluation, distractorSources: Int) {
+        init(_ e: IdentificationEvaluation, distractorSources: Int, simd: String) {
             gallerySize = e.gallerySize; probes = e.probes; self.distractorSources = distractorSources; survivors = e.survivors; reranked = e.reranked
+            self.simd = simd
             rank1Cascade = e.rank1Cascade; rank1Exhaustive = e.rank1Exhaustive
             comparisonsPerSecond = e.comparisonsPerSecond; exhaustiveComparisonsPerSecond = e.exhaustiveComparisonsPerSecond
         }
