@@ -35,7 +35,8 @@ extension EvalCommand {
                 parameters.reranked = reranked
                 let id = IdentificationEvaluation.run(result, dataset: set, distractors: realDerivedTemplates(from: pool, count: distractors),
                                                       parameters: parameters)
-                report.identification = EvalFingerReport.Identification(id, distractorSources: pool.count, simd: level.description)
+                report.identification = EvalFingerReport.Identification(id, distractors: distractors, distractorSources: pool.count,
+                                                                        simd: level.description)
                 report.comparisonsPerSecond = id.comparisonsPerSecond
             }
             if let scoresOut {
@@ -65,7 +66,7 @@ extension EvalCommand {
                 print(String(format: "extraction p50 %.1f ms", report.extractMsP50))
                 if let id = report.identification {
                     print(String(format: "identification: gallery %d (%d distractors), %d probes, rank-1 cascade %.4f, exhaustive %.4f",
-                                 id.gallerySize, id.gallerySize - 10, id.probes, id.rank1Cascade, id.rank1Exhaustive))
+                                 id.gallerySize, id.distractors, id.probes, id.rank1Cascade, id.rank1Exhaustive))
                     print(String(format: "1:N comparisons per second: cascade %.0f, exhaustive %.0f (survivors %d of %d re-ranked; %@ kernels)",
                                  id.comparisonsPerSecond, id.exhaustiveComparisonsPerSecond, id.survivors, id.reranked, id.simd))
                 }
@@ -115,20 +116,21 @@ struct EvalFingerReport: Encodable {
 
     /// `--identify` figures.
     struct Identification: Encodable {
-        var gallerySize: Int, probes: Int, distractorSources: Int, survivors: Int, reranked: Int
+        var gallerySize: Int, probes: Int, distractors: Int, distractorSources: Int, survivors: Int, reranked: Int
         /// The kernels' instruction set in force (`SIMDLevel`).
         var simd: String
         var rank1Cascade: Double, rank1Exhaustive: Double
         var comparisonsPerSecond: Double, exhaustiveComparisonsPerSecond: Double
 
         enum CodingKeys: String, CodingKey {
-            case gallerySize = "gallery_size", probes, distractorSources = "distractor_sources", survivors, reranked, simd
+            case gallerySize = "gallery_size", probes, distractors, distractorSources = "distractor_sources", survivors, reranked, simd
             case rank1Cascade = "rank1_cascade", rank1Exhaustive = "rank1_exhaustive"
             case comparisonsPerSecond = "comparisons_per_second", exhaustiveComparisonsPerSecond = "exhaustive_comparisons_per_second"
         }
 
-        init(_ e: IdentificationEvaluation, distractorSources: Int, simd: String) {
-            gallerySize = e.gallerySize; probes = e.probes; self.distractorSources = distractorSources; survivors = e.survivors; reranked = e.reranked
+        init(_ e: IdentificationEvaluation, distractors: Int, distractorSources: Int, simd: String) {
+            gallerySize = e.gallerySize; probes = e.probes; survivors = e.survivors; reranked = e.reranked
+            self.distractors = distractors; self.distractorSources = distractorSources
             self.simd = simd
             rank1Cascade = e.rank1Cascade; rank1Exhaustive = e.rank1Exhaustive
             comparisonsPerSecond = e.comparisonsPerSecond; exhaustiveComparisonsPerSecond = e.exhaustiveComparisonsPerSecond
