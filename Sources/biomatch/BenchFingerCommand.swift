@@ -18,11 +18,11 @@ extension BenchCommand {
         @Option(help: "Worker threads.") var threads = 2
         @Option(parsing: .upToNextOption, help: "FVC folders to take real templates from.") var sets: [String] = []
         @Flag(help: "Skip the exhaustive reference (slow at large sizes).") var noExhaustive = false
-        @Option(help: "Cap the kernels' instruction set: portable, avx2 or avx512 (default: the best the CPU has).") var simd: SIMDLevel?
+        @OptionGroup var kernels: KernelOptions
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let level = applySIMDCap(simd)
+            let level = kernels.apply()
             var folders = sets
             if folders.isEmpty {
                 let root = "../shared/data/finger/fvc2002"

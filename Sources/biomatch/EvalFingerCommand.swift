@@ -21,10 +21,10 @@ extension EvalCommand {
         @Option(help: "Cascade survivors re-scored by the full matcher.") var survivors = FingerprintGallery.SearchParameters().survivors
         @Option(help: "Templates the first stage re-ranks with its dearer vote before the survivors are taken (0: none).")
         var reranked = FingerprintGallery.SearchParameters().reranked
-        @Option(help: "Cap the kernels' instruction set: portable, avx2 or avx512 (default: the best the CPU has).") var simd: SIMDLevel?
+        @OptionGroup var kernels: KernelOptions
 
         func run() throws {
-            let level = applySIMDCap(simd)
+            let level = kernels.apply()
             let set = try reportingFingerprintErrors { try FVCDataset(directory: URL(fileURLWithPath: dataset), dpi: dpi) }
             let result = FingerprintEvaluation.run(set)
             var report = EvalFingerReport(result, dataset: dataset, dpi: set.dpi)

@@ -37,8 +37,9 @@ public struct FingerprintGallery: Sendable {
         /// before the full matcher sees the best ``survivors``. The cheap vote ranked every
         /// FVC2002 mate that exhaustive search puts first within its best 545 of 10,010.
         /// Re-ranking 600 costs about what the cheap vote alone cost before its exact
-        /// pruning (`bench finger`: search p50 21–24 ms against 23–25 ms; 1,000: 25–29 ms);
-        /// 0 skips the re-ranking (19.6–22.4 ms, and DB4 loses that mate).
+        /// pruning (`bench finger` on a 2-core AVX2 host: search p50 21–24 ms against
+        /// 23–25 ms; 1,000: 25–29 ms); 0 skips the re-ranking (19.6–22.4 ms, and DB4 loses
+        /// that mate).
         public var reranked = 600
         /// Worker threads for both stages.
         public var threads = 2
