@@ -69,6 +69,12 @@ public struct BiometricFormat: Sendable, Hashable {
 
     /// ISO/IEC 19794-2 finger minutiae record (CBEFF owner 257 = SC 37, type 2).
     public static let isoFingerMinutiae = BiometricFormat(owner: .cbeff(257), type: 2)
+    /// ISO/IEC 19794-4 finger image record (CBEFF owner 257, type 7): the capture itself,
+    /// from which the engine extracts the template and runs fingerprint PAD.
+    public static let isoFingerImage = BiometricFormat(owner: .cbeff(257), type: 7)
+    /// ISO/IEC 19794-5 face image record (CBEFF owner 257, type 8): the capture itself, from
+    /// which the engine extracts the template and runs passive face PAD.
+    public static let isoFaceImage = BiometricFormat(owner: .cbeff(257), type: 8)
     /// The Biomatch face template, version 1 (`Docs/face-template-format.md`). Owner 0xFFFE
     /// is a private-use placeholder: Biomatch holds no registered CBEFF owner code.
     public static let biomatchFaceTemplate = BiometricFormat(owner: .cbeff(0xFFFE), type: 1)
@@ -131,8 +137,8 @@ public struct BiometricPADScore: Sendable, Hashable {
 /// The readable description of a biometric object (X9.84 `BiometricHeader`).
 ///
 /// Encoded as a DER SEQUENCE with automatic tags `[0]`…`[6]` (version DEFAULT 0 is never
-/// encoded, as DER requires), the Biomatch transaction as `[7]` and the Biomatch
-/// presentation-attack scores as `[8]`.
+/// encoded, as DER requires), the Biomatch transaction as `[7]`, the Biomatch
+/// presentation-attack scores as `[8]` and the Biomatch payment digest as `[9]`.
 public struct BiometricHeader: Sendable, Hashable {
     /// Header version: 0 (`hv1`) is the only one defined.
     public var version: Int
@@ -152,12 +158,16 @@ public struct BiometricHeader: Sendable, Hashable {
     public var transaction: BiometricTransaction?
     /// Presentation-attack scores of the capture (Biomatch extension, for probes).
     public var presentationAttackScores: [BiometricPADScore]?
+    /// The SHA-256 digest of the payment the probe authorises (``PaymentContext/digest``;
+    /// Biomatch extension `[9] OCTET STRING`, 32 bytes), so the probe cannot be presented
+    /// for another payment.
+    public var paymentDigest: [UInt8]?
 
     /// A header; only version 0 is defined.
     public init(version: Int = 0, recordType: ASN1ObjectIdentifier? = nil, dataType: BiometricDataType? = nil,
                 purpose: BiometricPurpose? = nil, quality: Int? = nil, validity: BiometricValidity? = nil,
                 format: BiometricFormat? = nil, transaction: BiometricTransaction? = nil,
-                presentationAttackScores: [BiometricPADScore]? = nil) {
+                presentationAttackScores: [BiometricPADScore]? = nil, paymentDigest: [UInt8]? = nil) {
         self.version = version
         self.recordType = recordType
         self.dataType = dataType
@@ -167,9 +177,11 @@ public struct BiometricHeader: Sendable, Hashable {
         self.format = format
         self.transaction = transaction
         self.presentationAttackScores = presentationAttackScores
+        self.paymentDigest = paymentDigest
     }
 
     static let supportedVersion = 0
+    static let paymentDigestBytes = 32
     static let qualityRange = -2...100
     static let transactionIDRange = 8...64
 
@@ -182,6 +194,9 @@ public struct BiometricHeader: Sendable, Hashable {
         }
         if let transaction, !Self.transactionIDRange.contains(transaction.id.count) {
             throw FramingError(.invalidArgument, "transaction id must be 8–64 bytes, not \(transaction.id.count)")
+        }
+        if let paymentDigest, paymentDigest.count != Self.paymentDigestBytes {
+            throw FramingError(.invalidArgument, "a payment digest is \(Self.paymentDigestBytes) bytes (SHA-256), not \(paymentDigest.count)")
         }
         if let scores = presentationAttackScores {
             guard scores.count <= BiometricPADScore.maximumCount else {
@@ -241,6 +256,9 @@ public struct BiometricHeader: Sendable, Hashable {
                     }
                 }
             }
+            if let paymentDigest {
+                try ASN1OctetString(contentBytes: paymentDigest[...]).serialize(into: &coder, withIdentifier: contextTag(9))
+            }
         }
     }
 
@@ -254,7 +272,7 @@ public struct BiometricHeader: Sendable, Hashable {
         while let child = nodes.next() {
             // Fields appear at most once, in tag order.
             guard child.identifier.tagClass == .contextSpecific, child.identifier.tagNumber >= expected,
-                  child.identifier.tagNumber <= 8 else {
+                  child.identifier.tagNumber <= 9 else {
                 throw FramingError(.unexpectedTag, "BiometricHeader: unexpected or out-of-order element \(child.identifier)")
             }
             let tag = child.identifier.tagNumber
@@ -281,8 +299,14 @@ public struct BiometricHeader: Sendable, Hashable {
                 format = try Self.decodeFormat(child)
             case 7:
                 transaction = try Self.decodeTransaction(child)
-            default:
+            case 8:
                 presentationAttackScores = try Self.decodePADScores(child)
+            default:
+                let digest = try octets(child, contextTag(9), "BiometricHeader.paymentDigest")
+                guard digest.count == Self.paymentDigestBytes else {
+                    throw FramingError(.malformed, "BiometricHeader.paymentDigest must be \(Self.paymentDigestBytes) bytes, not \(digest.count)")
+                }
+                paymentDigest = digest
             }
         }
     }

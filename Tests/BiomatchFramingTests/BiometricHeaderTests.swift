@@ -58,9 +58,26 @@ import Testing
         expectFramingError(.unexpectedTag) {
             _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x06, 0x83, 0x01, 0x01, 0x83, 0x01, 0x02]), identifier: .sequence)
         }
-        // an unknown field [9]
+        // an unknown field [10]
         expectFramingError(.unexpectedTag) {
-            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x89, 0x01, 0x01]), identifier: .sequence)
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x8A, 0x01, 0x01]), identifier: .sequence)
+        }
+    }
+
+    @Test func aPaymentDigestIsThirtyTwoBytesInTagNine() throws {
+        let digest = try PaymentContext(amount: 100, currency: "CNY", payee: "M1", terminal: "T1", reference: "R1").digest
+        #expect(try roundTrip(BiometricHeader(purpose: .verify, paymentDigest: digest)).paymentDigest == digest)
+        var coder = DER.Serializer()
+        try BiometricHeader(paymentDigest: digest).serialize(into: &coder, identifier: .sequence)
+        #expect(Array(coder.serializedBytes.prefix(4)) == [0x30, 0x22, 0x89, 0x20])
+        // One byte short, on the wire and at the encoder.
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x21, 0x89, 0x1F] + Array(digest.prefix(31))), identifier: .sequence)
+        }
+        expectFramingError(.invalidArgument) { _ = try roundTrip(BiometricHeader(paymentDigest: Array(digest.prefix(31)))) }
+        // Out of order: [9] before [8].
+        expectFramingError(.unexpectedTag) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x24, 0x89, 0x20] + digest + [0xA8, 0x00]), identifier: .sequence)
         }
     }
 
