@@ -183,7 +183,7 @@ let package = Package(
         // MARK: tests (mirror Sources/)
         .testTarget(name: "BiomatchKernelsTests", dependencies: ["BiomatchTestSupport", "BiomatchKernels"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchTestSupport", "BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchTestSupport", "BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchTestSupport", "BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         // Shared by the test targets only (a seeded generator); never a product.

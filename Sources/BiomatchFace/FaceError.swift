@@ -10,7 +10,7 @@ public struct FaceError: Error, Sendable, CustomStringConvertible {
             case unreadableInput, emptyInput, unsupportedFormat, corruptImage, imageTooLarge, imageTooSmall
             case noFace, qualityTooLow
             case modelMissing, modelIntegrity, modelLoad, inference
-            case invalidTemplate, incompatibleTemplates, uncalibratedTarget
+            case invalidTemplate, incompatibleTemplates, uncalibratedTarget, invalidRecord
         }
         fileprivate let kind: Kind
         public var description: String { kind.rawValue }
@@ -45,6 +45,9 @@ public struct FaceError: Error, Sendable, CustomStringConvertible {
         public static let incompatibleTemplates = Code(kind: .incompatibleTemplates)
         /// No threshold is calibrated for the requested FMR target.
         public static let uncalibratedTarget = Code(kind: .uncalibratedTarget)
+        /// The bytes are not a valid ISO/IEC 19794-5 face image record (or one Biomatch does
+        /// not take: several images, JPEG 2000).
+        public static let invalidRecord = Code(kind: .invalidRecord)
 
         /// Lets `catch FaceError.Code.noFace` match a thrown ``FaceError`` by code.
         public static func ~= (code: Code, error: any Error) -> Bool {

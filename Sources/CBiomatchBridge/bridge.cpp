@@ -96,12 +96,17 @@ int bmcv_image_copy_bgr(const bmcv_image *image, uint8_t *out, size_t capacity) 
     return 0;
 }
 
-int bmcv_image_encode(const bmcv_image *image, const char *extension, uint8_t **out, size_t *length,
-                      char *err, size_t errlen) {
+int bmcv_image_encode(const bmcv_image *image, const char *extension, const int *params, size_t count,
+                      uint8_t **out, size_t *length, char *err, size_t errlen) {
     if (image == nullptr || extension == nullptr || out == nullptr || length == nullptr) return -1;
+    if (count % 2 != 0 || (count > 0 && params == nullptr)) {
+        set_error(err, errlen, "encoder parameters come as (flag, value) pairs");
+        return -1;
+    }
     try {
         std::vector<uchar> buffer;
-        if (!cv::imencode(extension, image->mat, buffer)) {
+        const std::vector<int> flags(params, params + count);
+        if (!cv::imencode(extension, image->mat, buffer, flags)) {
             set_error(err, errlen, "encoding failed");
             return -1;
         }

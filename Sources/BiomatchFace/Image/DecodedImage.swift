@@ -3,7 +3,7 @@ import Foundation
 
 /// A decoded 8-bit BGR image, ready for detection.
 ///
-/// Decoding accepts JPEG, PNG, PGM/PPM, GIF (first frame), BMP and WEBP, from bytes or a
+/// Decoding accepts JPEG, PNG, PGM/PPM, GIF (first frame), BMP, WEBP and JPEG 2000 (JP2), from bytes or a
 /// file. The header is checked before any pixel is decoded, so an image whose header
 /// claims more than ``Limits/maxPixels`` is refused without allocating it.
 ///
@@ -49,7 +49,7 @@ public final class DecodedImage: @unchecked Sendable {
     public init(bytes: [UInt8], name: String = "image bytes", limits: Limits = Limits()) throws {
         guard !bytes.isEmpty else { throw FaceError(.emptyInput, "\(name): the input is empty (0 bytes)") }
         guard let format = ImageFormat(sniffing: bytes) else {
-            throw FaceError(.unsupportedFormat, "\(name): not a JPEG, PNG, PGM/PPM, GIF, BMP or WEBP image")
+            throw FaceError(.unsupportedFormat, "\(name): not a JPEG, PNG, PGM/PPM, GIF, BMP, WEBP or JPEG 2000 (JP2) image")
         }
         guard let header = ImageHeader(bytes: bytes, format: format) else {
             throw FaceError(.corruptImage, "\(name): the \(format.rawValue) header is truncated or malformed")
@@ -129,7 +129,8 @@ public final class DecodedImage: @unchecked Sendable {
         return out
     }
 
-    /// The image encoded as `format` (JPEG, PNG, BMP, PNM as binary PPM, or WEBP).
+    /// The image encoded as `format` (JPEG, PNG, BMP, PNM as binary PPM, WEBP, or lossless
+    /// JPEG 2000).
     ///
     /// - Throws: ``FaceError`` `unsupportedFormat` for GIF, which OpenCV cannot write.
     public func encoded(as format: ImageFormat) throws -> [UInt8] {
@@ -140,12 +141,17 @@ public final class DecodedImage: @unchecked Sendable {
         case .bmp: ext = ".bmp"
         case .pnm: ext = ".ppm"
         case .webp: ext = ".webp"
+        case .jp2: ext = ".jp2"
         case .gif: throw FaceError(.unsupportedFormat, "GIF encoding is not supported")
         }
         var buffer: UnsafeMutablePointer<UInt8>?
         var length = 0
         var error = [CChar](repeating: 0, count: 256)
-        guard bmcv_image_encode(handle, ext, &buffer, &length, &error, error.count) == 0, let buffer else {
+        // JPEG 2000 at rate 1 (OpenCV's default is 4:1, lossy): a capture keeps its pixels.
+        let params: [Int32] = format == .jp2 ? [BMCV_IMWRITE_JPEG2000_COMPRESSION_X1000, 1000] : []
+        guard params.withUnsafeBufferPointer({ p in
+            bmcv_image_encode(handle, ext, p.baseAddress, p.count, &buffer, &length, &error, error.count)
+        }) == 0, let buffer else {
             throw FaceError(.inference, "encoding as \(format.rawValue) failed: \(bridgeMessage(error))")
         }
         defer { bmcv_buffer_free(buffer) }

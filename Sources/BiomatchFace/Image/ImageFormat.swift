@@ -1,6 +1,9 @@
 /// The image container formats Biomatch accepts, recognised by their magic bytes.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, gif, bmp, pnm, webp
+    /// JPEG 2000 in its JP2 file format (ISO/IEC 15444-1 annex I), as face image records
+    /// carry lossless captures.
+    case jp2
 
     /// Recognises the format from the first bytes, or `nil`.
     public init?(sniffing bytes: [UInt8]) {
@@ -9,11 +12,15 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         else if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { self = .png }
         else if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { self = .gif }
         else if starts(Array("BM".utf8)) { self = .bmp }
+        else if starts(Self.jp2Signature) { self = .jp2 }
         else if bytes.count >= 12, starts(Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) { self = .webp }
         else if bytes.count >= 3, bytes[0] == UInt8(ascii: "P"), (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(bytes[1]),
                 [0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: "#")].contains(bytes[2]) { self = .pnm }
         else { return nil }
     }
+
+    /// The JP2 signature box: length 12, type "jP  ", content CR LF 0x87 LF.
+    static let jp2Signature: [UInt8] = [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]
 }
 
 /// Width and height read from an image header without decoding the pixels, so a
@@ -64,7 +71,42 @@ struct ImageHeader: Equatable {
         case .jpeg:
             guard let (w, h) = Self.jpegSize(bytes) else { return nil }
             self.init(width: w, height: h)
+        case .jp2:
+            guard let (w, h) = Self.jp2Size(bytes) else { return nil }
+            self.init(width: w, height: h)
         }
+    }
+
+    /// The image header box (`ihdr`: height, width) inside the JP2 header box (`jp2h`),
+    /// found by walking the boxes' lengths (ISO/IEC 15444-1 I.5).
+    private static func jp2Size(_ b: [UInt8]) -> (Int, Int)? {
+        let r = _ByteReader(b)
+        /// The boxes in `range`: (type, content range); nil on a malformed length.
+        func boxes(_ range: Range<Int>) -> [(String, Range<Int>)]? {
+            var out: [(String, Range<Int>)] = []
+            var i = range.lowerBound
+            while i < range.upperBound {
+                guard let length = r.u32be(i), i + 8 <= range.upperBound else { return nil }
+                let type = String(decoding: b[(i + 4)..<(i + 8)], as: UTF8.self)
+                var header = 8, size = Int(length)
+                if length == 1 {
+                    guard let high = r.u32be(i + 8), let low = r.u32be(i + 12), high == 0 else { return nil }
+                    header = 16
+                    size = Int(low)
+                } else if length == 0 {
+                    size = range.upperBound - i
+                }
+                guard size >= header, i + size <= range.upperBound else { return nil }
+                out.append((type, (i + header)..<(i + size)))
+                i += size
+                if out.count > 64 { return nil }
+            }
+            return out
+        }
+        guard let top = boxes(0..<b.count), let header = top.first(where: { $0.0 == "jp2h" }),
+              let inner = boxes(header.1), let ihdr = inner.first(where: { $0.0 == "ihdr" }), ihdr.1.count >= 14,
+              let h = r.u32be(ihdr.1.lowerBound), let w = r.u32be(ihdr.1.lowerBound + 4) else { return nil }
+        return (Int(w), Int(h))
     }
 
     init(width: Int, height: Int) {
@@ -153,6 +195,10 @@ struct _ByteReader {
     func u32le(_ at: Int) -> UInt32? {
         guard at >= 0, at + 4 <= bytes.count else { return nil }
         return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+    }
+    func u16be(_ at: Int) -> UInt16? {
+        guard at >= 0, at + 2 <= bytes.count else { return nil }
+        return UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
     }
     func u32be(_ at: Int) -> UInt32? {
         guard at >= 0, at + 4 <= bytes.count else { return nil }

@@ -45,10 +45,14 @@ int bmcv_image_height(const bmcv_image *image);
 int bmcv_image_copy_bgr(const bmcv_image *image, uint8_t *out, size_t capacity);
 
 /// Encodes the image in the format named by `extension` (".png", ".jpg", ".webp", ".bmp",
-/// ".ppm"). On success returns 0 and sets `*out` to a buffer of `*length` bytes that the
-/// caller releases with `bmcv_buffer_free`.
-int bmcv_image_encode(const bmcv_image *image, const char *extension, uint8_t **out, size_t *length,
-                      char *err, size_t errlen);
+/// ".ppm", ".jp2"), with `count` OpenCV `IMWRITE_*` parameters as (flag, value) pairs in
+/// `params` (NULL and 0 for the defaults). On success returns 0 and sets `*out` to a buffer
+/// of `*length` bytes that the caller releases with `bmcv_buffer_free`.
+int bmcv_image_encode(const bmcv_image *image, const char *extension, const int *params, size_t count,
+                      uint8_t **out, size_t *length, char *err, size_t errlen);
+
+/// `IMWRITE_JPEG2000_COMPRESSION_X1000`: 1000 makes JPEG 2000 lossless (rate 1, reversible wavelet).
+#define BMCV_IMWRITE_JPEG2000_COMPRESSION_X1000 272
 void bmcv_buffer_free(uint8_t *buffer);
 
 /// A new image with `right` and `bottom` black pixels added.
