@@ -41,12 +41,12 @@ echo "== enroll: the astronaut (face and right index finger) and Messi (face)"
 "$bm" enroll "${eng[@]}" --subject astronaut --face "$samples/astronaut.png" --finger "$samples/finger/p1_1.png" --position 2 2>/dev/null
 "$bm" enroll "${eng[@]}" --subject messi --face "$samples/messi5.jpg" 2>/dev/null
 echo
-echo "== a terminal frames a face + finger probe (privacy and integrity: AES-256-GCM, HMAC-SHA256)"
+echo "== a terminal frames a face + finger probe: the captures themselves (ISO/IEC 19794-5 and 19794-4 image records), AES-256-GCM and HMAC-SHA256"
 "$bm" object make --face "$work/astronaut-small.ppm" --finger "$samples/finger/p1_2.png" --position 2 --purpose verify \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/probe.der" 2>/dev/null
-"$bm" object inspect "$work/probe.der"
+"$bm" object inspect "$work/probe.der" --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc"
 echo
-echo "== verify the probe against the astronaut (fused face + finger, tier low: FMR 1e-3)"
+echo "== verify the probe against the astronaut (the engine extracts both templates; fused face + finger, tier low: FMR 1e-3)"
 "$bm" verify "${eng[@]}" --subject astronaut --object "$work/probe.der" --tier low 2>/dev/null
 echo
 echo "== the same captured probe sent again is refused as a replay (exit 5)"
@@ -62,30 +62,42 @@ echo "== identify a signed probe against every face in the store (open-set 1:N)"
   --sign-key "t1/sig=$keys/t1-sig.pem" --enc-key "t1/enc=$keys/t1-enc" --out "$work/identify.der" >/dev/null 2>&1
 "$bm" identify "${eng[@]}" --object "$work/identify.der" --tier low 2>/dev/null
 echo
+echo "== dynamic linking: the terminal binds the probe to the payment the payer saw (1.00 CNY to merchant M1)"
+pay_small="amount=100,currency=CNY,payee=M1,terminal=T1,reference=R-0001"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --payment "$pay_small" \
+  --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/bound.der" 2>/dev/null
+echo "-- the same probe presented for 5,000.00 CNY is refused (exit 5), and not spent"
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/bound.der" --payment "amount=500000,currency=CNY,payee=M1,terminal=T1,reference=R-0001" 2>&1 | grep -v " info "; then
+  echo "demo: error: a probe bound to 1.00 was accepted for 5,000.00" >&2; exit 1
+fi
+echo "-- presented for its own payment it is accepted (tier low, from the amount)"
+"$bm" verify "${eng[@]}" --subject astronaut --object "$work/bound.der" --payment "$pay_small" 2>/dev/null
+echo
 echo "== liveness: passive face PAD on the terminal's frame (colour texture, model trained on NUAA subjects 1-6)"
 "$bm" liveness "$work/astronaut-small.ppm" --json > "$work/liveness.json" 2>/dev/null
 "$bm" liveness "$work/astronaut-small.ppm" 2>/dev/null
 echo
-echo "== a 500.00 payment (tier standard: FMR 1e-4, passive PAD at APCER 5 % required); the PAD score travels in the probe's header, under its MAC"
-"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --liveness "$work/liveness.json" \
+echo "== a 500.00 payment (tier standard: FMR 1e-4, passive PAD at APCER 5 %); the engine runs the PAD on the capture the probe carries"
+pay_mid="amount=50000,currency=CNY,payee=M1,terminal=T1,reference=R-0002"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --payment "$pay_mid" \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment.der" >/dev/null 2>&1
-"$bm" object inspect "$work/payment.der" 2>/dev/null | grep -i "pad" || true
-"$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment.der" --amount 50000 2>/dev/null
+"$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment.der" --payment "$pay_mid" 2>/dev/null
 echo
-echo "== the same kind of payment without liveness scores is refused (exit 5)"
-"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
+echo "== the same payment from a template with the terminal's own PAD score attached is refused (exit 5): a terminal's score is advisory"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --templates --liveness "$work/liveness.json" --payment "$pay_mid" \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/payment2.der" >/dev/null 2>&1
-if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment2.der" --amount 50000 2>&1 | grep -v " info "; then :; fi
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/payment2.der" --payment "$pay_mid" 2>&1 | grep -v " info "; then :; fi
 echo
 echo "== a 5,000.00 payment (tier high: FMR 1e-5, passive PAD and an engine-issued active challenge at APCER 1 %)"
 challenge=$("$bm" challenge "${eng[@]}" 2>/dev/null)
 echo "$challenge"
 # The terminal has only a still photo to answer with: five frames of the same picture.
 still="$work/astronaut-small.ppm"
-"$bm" object make --face "$still" --purpose verify --liveness "$work/liveness.json" \
+pay_big="amount=500000,currency=CNY,payee=M1,terminal=T1,reference=R-0003"
+"$bm" object make --face "$still" --purpose verify --payment "$pay_big" \
   --challenge "$(echo "$challenge" | awk '/^challenge /{print $2}')" --frames "$still" "$still" "$still" "$still" "$still" \
   --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --out "$work/high.der" >/dev/null 2>&1
-if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/high.der" --amount 500000 2>&1 | grep -v " info "; then :; fi
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/high.der" --payment "$pay_big" 2>&1 | grep -v " info "; then :; fi
 echo
 echo "== fingerprint PAD on the sample finger (ridge texture; a demonstration model from 9 LivDet images)"
 "$bm" liveness --finger "$samples/finger/p1_2.png" 2>/dev/null || echo "   (exit $?: this live finger comes from another sensor; a model from 9 images of one sensor does not transfer)"

@@ -1,3 +1,4 @@
+import BiomatchFraming
 import BiomatchLiveness
 
 /// One modality's contribution to a decision.
@@ -8,10 +9,23 @@ public struct ModalityScore: Sendable, Hashable, Codable {
     public var fingerPosition: Int?
     /// The matcher's similarity against the best reference.
     public var score: Double
-    /// False-match evidence, −log10 FMR(score), as fused.
+    /// How many comparisons the score is the best of (probe sample × references). The
+    /// false-match rate of a best-of-N is about N × FMR, so the decision accounts for it.
+    public var comparisons: Int
+    /// False-match evidence of the best-of-N, −log10(N × FMR(score)), as fused.
     public var evidence: Double
-    /// The reference that gave the score.
+    /// The reference that gave the score; each reference gives at most one score.
     public var referenceID: String
+
+    /// A score.
+    public init(modality: String, fingerPosition: Int?, score: Double, comparisons: Int, evidence: Double, referenceID: String) {
+        self.modality = modality
+        self.fingerPosition = fingerPosition
+        self.score = score
+        self.comparisons = comparisons
+        self.evidence = evidence
+        self.referenceID = referenceID
+    }
 }
 
 /// A candidate of an identification.
@@ -53,6 +67,8 @@ public struct Decision: Sendable, Hashable, Codable {
     /// The engine's liveness decision (at the tier's APCER target, from the checks' scores),
     /// when a liveness result accompanied the probe.
     public var liveness: LivenessResult?
+    /// The payment the probe was bound to and presented for, when it was one.
+    public var payment: PaymentContext?
     /// The probe's transaction id (hex), when it had one.
     public var transactionID: String?
     /// The protection form the probe arrived in.

@@ -82,26 +82,18 @@ extension Engine {
         return IssuedChallenge.issue(count: max(1, min(count, 4)), timeLimit: max(2, min(timeLimit, 60)), at: clock(), key: key)
     }
 
-    /// The presentation-attack scores of a request: the terminal's, carried in the headers,
-    /// and the engine's own active-challenge score when the request carries a landmark track.
-    /// Nil when there are none.
+    /// The engine's own active-challenge score, when the request carries a landmark track
+    /// answering a challenge this engine issued; nil when it carries none.
     ///
-    /// - Throws: ``EngineError`` for unknown checks, a terminal-reported active-challenge
-    ///   score (only the engine scores challenges), a track without an engine-issued
-    ///   challenge, or a challenge past its time.
-    func livenessScores(_ objects: [BiometricObject], transaction: BiometricTransaction?) throws -> [LivenessScore]? {
-        var scores = try Self.framedLivenessScores(objects) ?? []
-        if scores.contains(where: { $0.check == .activeChallenge }) {
-            throw EngineError(.livenessFailed, "active-challenge scores are computed by the engine from a landmark track; a terminal's own is not accepted")
-        }
+    /// - Throws: ``EngineError`` for more than one track, a track without an engine-issued
+    ///   challenge, or a challenge answered too late.
+    func challengeScore(_ objects: [BiometricObject], transaction: BiometricTransaction?) throws -> LivenessScore? {
         let tracks = objects.filter { $0.header.format == .biomatchLandmarkTrack }
-        if !tracks.isEmpty {
-            guard tracks.count == 1, let track = tracks.first else {
-                throw EngineError(.unsupportedObject, "a request carries at most one landmark track")
-            }
-            scores.append(try challengeScore(track, transaction: transaction))
+        guard !tracks.isEmpty else { return nil }
+        guard tracks.count == 1, let track = tracks.first else {
+            throw EngineError(.unsupportedObject, "a request carries at most one landmark track")
         }
-        return scores.isEmpty ? nil : scores
+        return try challengeScore(track, transaction: transaction)
     }
 
     /// Checks a landmark track against the challenge its transaction id names.
@@ -113,9 +105,11 @@ extension Engine {
             throw EngineError(.transactionRequired, "a landmark track must come under the transaction id of an issued challenge")
         }
         let issued = try IssuedChallenge(token: transaction.id, key: key)
-        let age = clock().timeIntervalSince(issued.issuedAt)
-        guard age >= -configuration.clockSkew, age <= Double(issued.timeLimit) + configuration.freshnessWindow + configuration.clockSkew else {
-            throw EngineError(.stale, "the active challenge was issued \(Int(age)) s ago; its answer had \(issued.timeLimit) s and \(Int(configuration.freshnessWindow)) s to arrive")
+        // Judged on the engine's clock alone: the issue time is the engine's (inside the
+        // token), and the answer must arrive within the time limit and a few seconds more.
+        let age = clock().timeIntervalSince(issued.issuedAt), window = configuration.challengeArrivalWindow
+        guard age >= -window, age <= Double(issued.timeLimit) + window else {
+            throw EngineError(.stale, "the active challenge was issued \(Int(age.rounded())) s ago by the engine's clock; its answer had \(issued.timeLimit) s and \(Int(window)) s to arrive")
         }
         let track: LandmarkTrack
         do { track = try LandmarkTrack(serialized: object.data) } catch {
@@ -134,8 +128,10 @@ extension Engine {
 extension BiometricObject {
     /// A landmark track answering an engine-issued challenge, framed for `purpose`; its
     /// transaction must be the challenge's (``IssuedChallenge/transactionID``).
-    public static func landmarkTrack(_ track: LandmarkTrack, purpose: BiometricPurpose, transaction: BiometricTransaction) -> BiometricObject {
-        BiometricObject(header: BiometricHeader(dataType: .intermediate, purpose: purpose, format: .biomatchLandmarkTrack, transaction: transaction),
+    public static func landmarkTrack(_ track: LandmarkTrack, purpose: BiometricPurpose, transaction: BiometricTransaction,
+                                     payment: PaymentContext? = nil) -> BiometricObject {
+        BiometricObject(header: BiometricHeader(dataType: .intermediate, purpose: purpose, format: .biomatchLandmarkTrack, transaction: transaction,
+                                                paymentDigest: payment?.digest),
                         data: track.serialized())
     }
 }

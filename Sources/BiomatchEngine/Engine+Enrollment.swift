@@ -6,19 +6,21 @@ import Foundation
 
 extension Engine {
     /// Enrolls the templates of a framed `enroll` (or `enrollVerify`, `enrollIdentity`)
-    /// object for `subjectID`, one reference per template.
+    /// object for `subjectID`, one reference per template: each view of a multi-view
+    /// ISO/IEC 19794-2 record is its own reference at its own position, and captures (face
+    /// and finger image records) are extracted by the engine.
     ///
     /// The reference's validity is the object's validity period, or from now for
     /// ``EngineConfiguration/referenceValidity`` when the object gives no end.
     ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
     public func enroll(_ message: [UInt8], subjectID: String) throws -> EnrollmentReceipt {
-        let request = try admit(message, for: .enroll, subjectID: subjectID)
+        let request = try admit(message, for: .enroll, subjectID: subjectID, payment: nil)
         do {
             var drafts: [ReferenceDraft] = []
             var qualities: [Int] = []
             for object in request.objects {
-                for template in try ProbeTemplate.decode(object) {
+                for template in try acquire([object], for: .enroll, checks: []).templates {
                     let (draft, quality) = try self.draft(template, subjectID: subjectID, validity: object.header.validity)
                     drafts.append(draft)
                     qualities.append(quality)

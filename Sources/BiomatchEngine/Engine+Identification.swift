@@ -14,37 +14,52 @@ extension Engine {
     /// calibrated target whose rate is at most the tier's target divided by *N*, and says in
     /// the reasons when no calibrated target is strict enough.
     ///
+    /// Liveness is decided as for ``verify(_:claimedSubject:tier:)``: the engine runs the
+    /// tier's checks on the capture the probe carries; a terminal's scores are advisory.
+    ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    /// Presentation-attack scores travel in the probe's header, as for ``verify(_:claimedSubject:tier:)``.
     public func identify(_ message: [UInt8], tier tierName: String) throws -> Decision {
-        let request: AdmittedRequest
         let tier: RiskTier
-        let probe: FaceTemplate
-        do {
-            tier = try configuration.tier(named: tierName)
-        } catch let error as EngineError {
+        do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
         }
-        request = try admit(message, for: .identify, subjectID: nil)
+        return try identify(message, tier: tier, payment: nil)
+    }
+
+    /// Identifies a probe that authorises `payment` ("pay with your face"): bound as for
+    /// ``verify(_:claimedSubject:payment:tier:)``, at the amount's risk tier or a stricter one.
+    public func identify(_ message: [UInt8], payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
+        let tier: RiskTier
+        do { tier = try configuration.tier(for: payment, requested: tierName) } catch let error as EngineError {
+            throw journalRefusal(error, operation: .identify, subjectID: nil)
+        }
+        return try identify(message, tier: tier, payment: payment)
+    }
+
+    private func identify(_ message: [UInt8], tier: RiskTier, payment: PaymentContext?) throws -> Decision {
+        let request = try admit(message, for: .identify, subjectID: nil, payment: payment)
         let livenessDecision: LivenessResult?
+        let probe: FaceTemplate
         do {
-            let templates = try ProbeTemplate.decodeAll(request.objects)
-            livenessDecision = try checkLiveness(try livenessScores(request.objects, transaction: request.transaction), tier: tier,
-                                                 modalities: Set(templates.map(\.modality)))
-            try checkProbeQuality(templates)
-            let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
-            guard faces.count == 1, templates.count == 1, let face = faces.first else {
-                throw EngineError(.unsupportedOperation, "identification takes exactly one face template (finger 1:N is `biomatch finger` territory for now)")
+            let acquired = try acquire(request.objects, for: .identify, checks: requiredChecks(tier))
+            let challenge = try challengeScore(request.objects, transaction: request.transaction)
+            livenessDecision = try checkLiveness(engine: acquired.engineScores + (challenge.map { [$0] } ?? []),
+                                                 advisory: try Self.framedLivenessScores(request.objects) ?? [],
+                                                 tier: tier, modalities: acquired.modalities)
+            try checkProbeQuality(acquired.templates)
+            guard acquired.templates.count == 1, case .face(let face)? = acquired.templates.first else {
+                throw EngineError(.unsupportedOperation, "identification takes exactly one face (finger 1:N is `biomatch finger` territory for now)")
             }
             probe = face
         } catch let error as EngineError {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
         }
-        return try decideIdentification(probe, tier: tier, liveness: livenessDecision, protection: request.protection.form, transaction: request.transaction)
+        return try decideIdentification(probe, tier: tier, liveness: livenessDecision, protection: request.protection.form,
+                                        transaction: request.transaction, payment: payment)
     }
 
     func decideIdentification(_ probe: FaceTemplate, tier: RiskTier, liveness: LivenessResult?, protection: String,
-                              transaction: BiometricTransaction?) throws -> Decision {
+                              transaction: BiometricTransaction?, payment: PaymentContext?) throws -> Decision {
         guard let comparator = faceComparator else {
             throw journalRefusal(EngineError(.unsupportedOperation, "this engine has no face comparator configured"), operation: .identify, subjectID: nil)
         }
@@ -84,13 +99,16 @@ extension Engine {
         let isMatch = best != nil
         let tx = transaction?.idHex
         let detail = "tier=\(tier.name) fpir=\(tier.fmrTarget.key) per-comparison=\(chosen.0.key) gallery=\(n) candidates=\(candidates.count)"
-            + (best.map { " best=\(Self.format($0.score))" } ?? "") + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
+            + (best.map { " best=\(Self.format($0.score))" } ?? "")
+            + (payment.map { " payment=\($0.amount)\($0.currency) digest=\(Self.hexPrefix($0.digest))" } ?? "")
+            + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
         let seq = try journal(.identify, subjectID: best?.subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail)
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "identify", subjectID: best?.subjectID,
                         score: best?.score ?? -1, fmrTarget: chosen.0.key, threshold: chosen.1, rule: "face", tier: tier.name,
-                        modalityScores: best.map { [ModalityScore(modality: "face", fingerPosition: nil, score: $0.score,
-                                                                  evidence: faceNormalizer?.evidence($0.score) ?? 0, referenceID: $0.referenceID)] } ?? [],
-                        candidates: candidates, liveness: liveness, transactionID: tx, protection: protection,
+                        modalityScores: best.map { [ModalityScore(modality: "face", fingerPosition: nil, score: $0.score, comparisons: n,
+                                                                  evidence: Self.bestOf(n, evidence: faceNormalizer?.evidence($0.score) ?? 0),
+                                                                  referenceID: $0.referenceID)] } ?? [],
+                        candidates: candidates, liveness: liveness, payment: payment, transactionID: tx, protection: protection,
                         reasons: reasons, auditSequence: seq)
     }
 

@@ -9,14 +9,15 @@ import Logging
 
 extension Engine {
     /// Verifies a framed probe (face and/or fingers) against a claimed subject at the
-    /// FMR target of the named risk tier.
+    /// FMR target of the named risk tier, outside any payment (a probe bound to a payment is
+    /// refused here: present it with ``verify(_:claimedSubject:payment:tier:)``).
     ///
     /// The probe must be a `verify` object, integrity-protected and encrypted (unless the
-    /// configuration relaxes that), within its validity period, fresh, never seen before,
-    /// above the probe quality floor, and carry in its headers the presentation-attack scores
-    /// of the checks the tier requires (``BiometricHeader/presentationAttackScores``: inside the
-    /// integrity protection, bound to the capture). The engine decides those scores at the
-    /// tier's APCER target with its own calibration.
+    /// configuration relaxes that), within its validity period, fresh, never seen before and
+    /// above the probe quality floor. Where the tier requires liveness checks, the probe
+    /// carries the capture itself (an ISO/IEC 19794-5 face or 19794-4 finger image record)
+    /// and the engine runs them; a terminal's scores (``BiometricHeader/presentationAttackScores``)
+    /// are advisory: they can refuse a probe, never admit one.
     ///
     /// - Returns: a ``Decision`` citing its audit entry.
     /// - Throws: ``EngineError``, journaled, for every refusal (see ``EngineError/Code``).
@@ -25,58 +26,88 @@ extension Engine {
         do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
-        let request = try admit(message, for: .verify, subjectID: subjectID)
-        return try decideVerification(request.objects, subjectID: subjectID, tier: tier, liveness: nil,
-                                      protection: request.protection.form, transaction: request.transaction)
+        let request = try admit(message, for: .verify, subjectID: subjectID, payment: nil)
+        return try decideFramedVerification(request, subjectID: subjectID, tier: tier, payment: nil)
     }
 
-    /// Verifies a payment: the tier is the one `amount` (minor units) falls in.
-    public func verify(_ message: [UInt8], claimedSubject subjectID: String, amount: Int64) throws -> Decision {
+    /// Verifies a probe that authorises `payment` (dynamic linking): the probe must carry
+    /// that payment's digest under its MAC or signature, and the risk tier is the one the
+    /// amount falls in, or `tier` when that is stricter (a weaker one is refused).
+    ///
+    /// - Throws: ``EngineError``, journaled: `paymentMismatch` for a probe bound to another
+    ///   payment or to none, `tierTooWeak`, and every refusal of ``verify(_:claimedSubject:tier:)``.
+    public func verify(_ message: [UInt8], claimedSubject subjectID: String, payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
         let tier: RiskTier
-        do { tier = try configuration.tier(forAmount: amount) } catch let error as EngineError {
+        do { tier = try configuration.tier(for: payment, requested: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
-        return try verify(message, claimedSubject: subjectID, tier: tier.name)
+        let request = try admit(message, for: .verify, subjectID: subjectID, payment: payment)
+        return try decideFramedVerification(request, subjectID: subjectID, tier: tier, payment: payment)
     }
 
     /// Verifies a raw face image on a trusted local path (no framing: an operator console,
-    /// a test). Capture quality, liveness and calibration apply as for framed probes; without
-    /// a `liveness` result, the engine's ``LivenessAssessor`` (if it has one) scores the image.
+    /// a test). Capture quality, liveness and calibration apply as for framed probes: the
+    /// engine runs the checks the tier requires on the image itself; `liveness` (scores from
+    /// the console's own sensors) is advisory, as a terminal's.
     public func verify(faceImage bytes: [UInt8], claimedSubject subjectID: String, tier tierName: String,
                        liveness: LivenessResult? = nil) throws -> Decision {
         do {
             let tier = try configuration.tier(named: tierName)
             let (image, capture) = try captureFace(bytes)
-            var scores = liveness?.checks.map { LivenessScore(check: $0.check, score: $0.score, detail: $0.detail) }
-            if scores == nil, let assessor = livenessAssessor {
-                // Passive PAD on the face the capture already found (no second decode or
-                // detection); without a passive model there is no evidence, not a failed check.
+            var engineScores: [LivenessScore] = []
+            if requiredChecks(tier).contains(.passiveFace), let assessor = livenessAssessor {
+                // Passive PAD on the face the capture already found (no second decode or detection).
                 do {
-                    scores = try assessor.passiveScore(image, face: capture.face).map { [$0] }
+                    if let score = try assessor.passiveScore(image, face: capture.face) { engineScores.append(score) }
                 } catch {
                     throw EngineError(.captureFailed, "the probe's liveness could not be scored: \(error)")
                 }
             }
-            let object = BiometricObject.face(capture.template, purpose: .verify)
-            return try decideVerification([object], subjectID: subjectID, tier: tier, liveness: scores, protection: "raw-local", transaction: nil)
+            let advisory = (liveness?.checks ?? []).map { LivenessScore(check: $0.check, score: $0.score, detail: Self.advisoryDetail($0.detail)) }
+            let templates: [ProbeTemplate] = [.face(capture.template)]
+            let livenessDecision = try checkLiveness(engine: engineScores, advisory: advisory, tier: tier, modalities: ["face"])
+            return try decideVerification(templates, subjectID: subjectID, tier: tier, liveness: livenessDecision,
+                                          protection: "raw-local", transaction: nil, payment: nil)
         } catch let error as EngineError where error.auditSequence == nil {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
     }
 
-    /// `liveness`: scores from a trusted local path; nil to read them from the objects' headers.
-    func decideVerification(_ objects: [BiometricObject], subjectID: String, tier: RiskTier, liveness: [LivenessScore]?,
-                            protection: String, transaction: BiometricTransaction?) throws -> Decision {
-        let scores: [ModalityScore]
-        let (score, threshold, rule, reasons): (Double, Double, String, [String])
+    /// The liveness checks of `tier` that the engine runs on captures (the active challenge
+    /// it checks on the landmark track instead).
+    func requiredChecks(_ tier: RiskTier) -> Set<LivenessCheck> {
+        tier.liveness?.checks ?? []
+    }
+
+    /// Reads an admitted probe's samples, decides its liveness, then its match.
+    func decideFramedVerification(_ request: AdmittedRequest, subjectID: String, tier: RiskTier, payment: PaymentContext?) throws -> Decision {
+        let acquired: AcquiredSamples
         let livenessDecision: LivenessResult?
         do {
-            let templates = try ProbeTemplate.decodeAll(objects)
-            livenessDecision = try checkLiveness(try liveness ?? livenessScores(objects, transaction: transaction), tier: tier,
-                                                 modalities: Set(templates.map(\.modality)))
+            acquired = try acquire(request.objects, for: .verify, checks: requiredChecks(tier))
+            let challenge = try challengeScore(request.objects, transaction: request.transaction)
+            livenessDecision = try checkLiveness(engine: acquired.engineScores + (challenge.map { [$0] } ?? []),
+                                                 advisory: try Self.framedLivenessScores(request.objects) ?? [],
+                                                 tier: tier, modalities: acquired.modalities)
+        } catch let error as EngineError {
+            throw journalRefusal(error, operation: .verify, subjectID: subjectID)
+        }
+        return try decideVerification(acquired.templates, subjectID: subjectID, tier: tier, liveness: livenessDecision,
+                                      protection: request.protection.form, transaction: request.transaction, payment: payment)
+    }
+
+    /// Compares the probe's templates with the subject's references and decides at the
+    /// tier's FMR target; journals the decision.
+    func decideVerification(_ templates: [ProbeTemplate], subjectID: String, tier: RiskTier, liveness livenessDecision: LivenessResult?,
+                            protection: String, transaction: BiometricTransaction?, payment: PaymentContext?) throws -> Decision {
+        let scores: [ModalityScore]
+        let (score, threshold, rule, reasons): (Double, Double, String, [String])
+        do {
             try checkProbeQuality(templates)
-            scores = try compare(templates, subjectID: subjectID)
-            (score, threshold, rule, reasons) = try decisionScore(scores, target: tier.fmrTarget)
+            let compared = try compare(templates, subjectID: subjectID)
+            scores = compared.scores
+            let decided = try decisionScore(scores, target: tier.fmrTarget)
+            (score, threshold, rule, reasons) = (decided.0, decided.1, decided.2, compared.notes + decided.3)
         } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
         }
@@ -84,15 +115,22 @@ extension Engine {
         let best = scores.max { $0.evidence < $1.evidence }
         let tx = transaction?.idHex
         let detail = "tier=\(tier.name) fmr=\(tier.fmrTarget.key) rule=\(rule) score=\(Self.format(score)) threshold=\(Self.format(threshold))"
-            + (livenessDecision.map { " liveness=\(Self.format($0.fusedScore))@apcer\($0.targetAPCER)" } ?? "") + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
+            + " comparisons=\(scores.map { String($0.comparisons) }.joined(separator: "+"))"
+            + (livenessDecision.map { " liveness=\(Self.format($0.fusedScore))@apcer\($0.targetAPCER)" } ?? "")
+            + (payment.map { " payment=\($0.amount)\($0.currency) digest=\(Self.hexPrefix($0.digest))" } ?? "")
+            + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
         let seq = try journal(.verify, subjectID: subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail)
         logger.info("verified", metadata: ["outcome": "\(isMatch ? "match" : "no-match")", "tier": "\(tier.name)", "audit": "\(seq)"])
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "verify", subjectID: subjectID, score: score,
                         fmrTarget: tier.fmrTarget.key, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
-                        candidates: [], liveness: livenessDecision, transactionID: tx, protection: protection,
+                        candidates: [], liveness: livenessDecision, payment: payment, transactionID: tx, protection: protection,
                         reasons: reasons + [isMatch ? "score \(Self.format(score)) ≥ threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"
                                                     : "score \(Self.format(score)) < threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"],
                         auditSequence: seq)
+    }
+
+    static func hexPrefix(_ bytes: [UInt8]) -> String {
+        bytes.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Writes a decision's journal entry; a journal that cannot be written stops the decision.
@@ -104,9 +142,12 @@ extension Engine {
         }
     }
 
-    /// The presentation-attack scores the objects' headers carry; nil when none carries any.
+    /// The presentation-attack scores the terminal put in the objects' headers (advisory);
+    /// nil when none carries any.
     ///
-    /// - Throws: ``EngineError`` `unsupportedObject` for a check this engine does not know.
+    /// - Throws: ``EngineError`` `unsupportedObject` for a check this engine does not know,
+    ///   `livenessFailed` for a terminal's own active-challenge score (only the engine scores
+    ///   challenges).
     static func framedLivenessScores(_ objects: [BiometricObject]) throws -> [LivenessScore]? {
         let carried = objects.compactMap(\.header.presentationAttackScores)
         guard !carried.isEmpty else { return nil }
@@ -115,27 +156,49 @@ extension Engine {
                 throw EngineError(.unsupportedObject, "the probe carries a score of an unknown presentation-attack check \"\(s.check)\"; known: "
                                   + LivenessCheck.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            return LivenessScore(check: check, score: s.score)
+            guard check != .activeChallenge else {
+                throw EngineError(.livenessFailed, "active-challenge scores are computed by the engine from a landmark track; a terminal's own is not accepted")
+            }
+            return LivenessScore(check: check, score: s.score, detail: advisoryDetail(""))
         }
     }
 
-    /// Decides the presentation-attack scores at the tier's APCER target with the engine's
-    /// calibration; refuses when a required check (for the probe's modalities) did not run
-    /// or any check failed.
-    func checkLiveness(_ scores: [LivenessScore]?, tier: RiskTier, modalities: Set<String>) throws -> LivenessResult? {
+    static func advisoryDetail(_ detail: String) -> String {
+        "reported by the terminal, advisory" + (detail.isEmpty ? "" : ": \(detail)")
+    }
+
+    /// Decides liveness at the tier's APCER target with the engine's calibration.
+    ///
+    /// Every check the tier requires for the probe's modalities must have been run by the
+    /// engine itself (`engine`: on the captures and the challenge track). The terminal's
+    /// `advisory` scores are decided with the rest, weakest score per check counting, so
+    /// they can refuse a presentation but never stand in for the engine's own check.
+    func checkLiveness(engine: [LivenessScore], advisory: [LivenessScore], tier: RiskTier, modalities: Set<String>) throws -> LivenessResult? {
         let required = (tier.liveness?.checks ?? []).filter { modalities.contains($0.modality) }
-        guard let scores else {
-            guard required.isEmpty else {
-                throw EngineError(.livenessRequired, "risk tier \(tier.name) requires liveness checks (\(required.sorted().map(\.rawValue).joined(separator: ", "))); the probe carries none")
-            }
-            return nil
-        }
-        let target = tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER
-        let decided = configuration.livenessCalibration.decide(scores, targetAPCER: target)
-        let missing = required.subtracting(decided.checksRun)
+        let missing = required.subtracting(engine.map(\.check))
         guard missing.isEmpty else {
-            throw EngineError(.livenessRequired, "risk tier \(tier.name) requires \(missing.sorted().map(\.rawValue).joined(separator: ", ")), which did not run")
+            let hints = missing.sorted().map { check -> String in
+                switch check {
+                case .passiveFace:
+                    return livenessAssessor?.passiveFace == nil ? "passive-face (this engine has no passive face PAD model)"
+                        : "passive-face (send the face as an ISO/IEC 19794-5 image record: the engine scores the capture itself)"
+                case .fingerprint:
+                    return livenessAssessor?.fingerprint == nil ? "fingerprint (this engine has no fingerprint PAD model)"
+                        : "fingerprint (send each finger as an ISO/IEC 19794-4 image record: the engine scores the capture itself)"
+                case .activeChallenge:
+                    return "active-challenge (answer a challenge the engine issued with a landmark track)"
+                default:
+                    return check.rawValue
+                }
+            }
+            let reported = Set(advisory.map(\.check)).intersection(missing)
+            throw EngineError(.livenessRequired, "risk tier \(tier.name) requires liveness checks the engine did not run: " + hints.joined(separator: "; ")
+                              + (reported.isEmpty ? "" : "; a terminal's own score is advisory and never enough"))
         }
+        let scores = engine + advisory
+        guard !scores.isEmpty else { return nil }
+        let target = tier.liveness?.targetAPCER ?? configuration.defaultTargetAPCER
+        let decided = livenessCalibration.decide(scores, targetAPCER: target)
         guard decided.isBonaFide else {
             let failed = decided.checks.filter { !$0.passed }.map {
                 "\($0.check.rawValue) \(Self.format($0.score)) < \(Self.format($0.threshold))" + ($0.detail.isEmpty ? "" : " (\($0.detail))")
@@ -158,55 +221,143 @@ extension Engine {
         }
     }
 
-    /// Scores each probe template against the subject's active references of its modality.
-    func compare(_ templates: [ProbeTemplate], subjectID: String) throws -> [ModalityScore] {
+    /// Scores the probe's templates against the subject's active references, one piece of
+    /// evidence per distinct reference and per probe finger.
+    ///
+    /// - The face is compared with every face reference of its model; the best score counts
+    ///   as a best-of-N (``ModalityScore/comparisons``).
+    /// - Each finger is compared with the references at its position and those of unknown
+    ///   position (all references when its own position is unknown). The references of one
+    ///   position form one group, those of unknown position another, and each group serves
+    ///   one probe finger at most: the strongest pairs are taken first. So one reference
+    ///   never counts twice, and an unknown position never fans out.
+    /// - Two probe fingers that match each other are one finger presented twice: refused.
+    /// - A reference that cannot be read stops the decision (`unreadableReference`).
+    func compare(_ templates: [ProbeTemplate], subjectID: String) throws -> (scores: [ModalityScore], notes: [String]) {
         guard !templates.isEmpty else { throw EngineError(.unsupportedObject, "the request carries no template") }
-        var scores: [ModalityScore] = []
+        var scores: [ModalityScore] = [], notes: [String] = []
         let faces = templates.compactMap { if case .face(let t) = $0 { t } else { nil } }
-        let fingers = templates.compactMap { if case .finger(let t, let p, _) = $0 { (t, p) } else { nil } }
-        if !faces.isEmpty {
-            guard let comparator = faceComparator, let normalizer = faceNormalizer else {
-                throw EngineError(.unsupportedOperation, "this engine has no face comparator configured")
-            }
-            let references = try activeReferences(subjectID, .face)
-            var best: (Double, String)?
-            for probe in faces {
-                for reference in references {
-                    guard let template = try? FaceTemplate(serialized: reference.template),
-                          template.modelID == probe.modelID, template.modelVersion == probe.modelVersion,
-                          let score = try? comparator.score(probe, template) else { continue }
-                    if best == nil || Double(score) > best?.0 ?? -.infinity { best = (Double(score), reference.info.id) }
-                }
-            }
-            guard let best else {
-                throw EngineError(.incompatibleTemplate, "no face reference of subject \(subjectID) comes from the probe's model \(faces[0].modelID) \(faces[0].modelVersion)")
-            }
-            scores.append(ModalityScore(modality: "face", fingerPosition: nil, score: best.0, evidence: normalizer.evidence(best.0), referenceID: best.1))
+        let fingers = templates.compactMap { if case .finger(let t, let p, _) = $0 { (template: t, position: p) } else { nil } }
+        if let probe = faces.first {
+            scores.append(try compareFace(probe, subjectID: subjectID))
         }
         if !fingers.isEmpty {
-            let references = try activeReferences(subjectID, .finger)
-            let prepared: [(PreparedFingerprint, Int, String)] = references.compactMap { reference in
-                guard let record = try? FingerMinutiaeRecord(bytes: reference.template), let template = try? FingerprintTemplate(record: record) else { return nil }
-                return (fingerMatcher.prepare(template), reference.info.fingerPosition, reference.info.id)
+            let (fingerScores, fingerNotes) = try compareFingers(fingers, subjectID: subjectID)
+            scores += fingerScores
+            notes += fingerNotes
+        }
+        return (scores, notes)
+    }
+
+    private func compareFace(_ probe: FaceTemplate, subjectID: String) throws -> ModalityScore {
+        guard let comparator = faceComparator, let normalizer = faceNormalizer else {
+            throw EngineError(.unsupportedOperation, "this engine has no face comparator configured")
+        }
+        var best: (score: Double, id: String)?
+        var comparisons = 0
+        for reference in try activeReferences(subjectID, .face) {
+            let template: FaceTemplate
+            do {
+                template = try FaceTemplate(serialized: reference.template)
+            } catch {
+                throw EngineError(.unreadableReference, "face reference \(reference.info.id) of subject \(subjectID) cannot be read (\(error)); the decision is withheld: revoke the reference or enroll the subject again")
             }
-            // One score per finger position: impressions of one finger are not independent.
-            var byPosition: [Int: (Double, String)] = [:]
-            for (template, position) in fingers {
-                let probe = fingerMatcher.prepare(template)
-                for (reference, refPosition, id) in prepared where position == 0 || refPosition == 0 || position == refPosition {
-                    let s = fingerMatcher.similarity(probe, reference)
-                    if s > byPosition[position]?.0 ?? -.infinity { byPosition[position] = (s, id) }
+            // References of another model (kept across a model upgrade) are not comparable.
+            guard template.modelID == probe.modelID, template.modelVersion == probe.modelVersion else { continue }
+            let score: Double
+            do { score = Double(try comparator.score(probe, template)) } catch {
+                throw EngineError(.unreadableReference, "face reference \(reference.info.id) of subject \(subjectID) cannot be compared: \(error)")
+            }
+            comparisons += 1
+            if score > best?.score ?? -.infinity { best = (score, reference.info.id) }
+        }
+        guard let best else {
+            throw EngineError(.incompatibleTemplate, "no face reference of subject \(subjectID) comes from the probe's model \(probe.modelID) \(probe.modelVersion)")
+        }
+        return ModalityScore(modality: "face", fingerPosition: nil, score: best.score, comparisons: comparisons,
+                             evidence: Self.bestOf(comparisons, evidence: normalizer.evidence(best.score)), referenceID: best.id)
+    }
+
+    private func compareFingers(_ fingers: [(template: FingerprintTemplate, position: Int)], subjectID: String) throws -> ([ModalityScore], [String]) {
+        var references: [(prepared: PreparedFingerprint, position: Int, id: String)] = []
+        for reference in try activeReferences(subjectID, .finger) {
+            do {
+                let record = try FingerMinutiaeRecord(bytes: reference.template)
+                // The view the reference stands for: the only one, or (records stored whole by
+                // earlier versions) the one at the reference's position.
+                guard let view = record.views.count == 1 ? 0 : record.views.firstIndex(where: { Int($0.position) == reference.info.fingerPosition }) else {
+                    throw EngineError(.unreadableReference, "finger reference \(reference.info.id) of subject \(subjectID) holds no view at its position \(reference.info.fingerPosition)")
                 }
-            }
-            guard !byPosition.isEmpty else {
-                throw EngineError(.noActiveReference, "subject \(subjectID) has no active finger reference at the probe's finger positions \(fingers.map(\.1))")
-            }
-            for (position, best) in byPosition.sorted(by: { $0.key < $1.key }) {
-                scores.append(ModalityScore(modality: "finger", fingerPosition: position, score: best.0,
-                                            evidence: fingerNormalizer.evidence(best.0), referenceID: best.1))
+                references.append((fingerMatcher.prepare(try FingerprintTemplate(record: record, view: view)), reference.info.fingerPosition, reference.info.id))
+            } catch let error as EngineError {
+                throw error
+            } catch {
+                throw EngineError(.unreadableReference, "finger reference \(reference.info.id) of subject \(subjectID) cannot be read (\(error)); the decision is withheld: revoke the reference or enroll the finger again")
             }
         }
-        return scores
+        let probes = fingers.map { fingerMatcher.prepare($0.template) }
+        try checkDistinctFingers(probes, positions: fingers.map(\.position))
+
+        // Every allowed (probe finger, reference group) pair with its best score.
+        let groups = Dictionary(grouping: references.indices, by: { references[$0].position })
+        var pairs: [(finger: Int, group: Int, score: Double, id: String)] = []
+        var comparisons = [Int](repeating: 0, count: fingers.count)
+        for (f, probe) in probes.enumerated() {
+            let position = fingers[f].position
+            let allowed = position == 0 ? Array(groups.keys) : [position, 0].filter { groups[$0] != nil }
+            for group in allowed {
+                guard let members = groups[group] else { continue }
+                var best: (score: Double, id: String)?
+                for r in members {
+                    let s = fingerMatcher.similarity(probe, references[r].prepared)
+                    if s > best?.score ?? -.infinity { best = (s, references[r].id) }
+                }
+                comparisons[f] += members.count
+                if let best { pairs.append((f, group, best.score, best.id)) }
+            }
+        }
+        // Strongest first; each probe finger and each reference group serves once.
+        pairs.sort { a, b in
+            let ea = Self.bestOf(comparisons[a.finger], evidence: fingerNormalizer.evidence(a.score))
+            let eb = Self.bestOf(comparisons[b.finger], evidence: fingerNormalizer.evidence(b.score))
+            return ea != eb ? ea > eb : (a.finger, a.group) < (b.finger, b.group)
+        }
+        var usedFingers = Set<Int>(), usedGroups = Set<Int>(), chosen: [(finger: Int, score: Double, id: String)] = []
+        for pair in pairs where !usedFingers.contains(pair.finger) && !usedGroups.contains(pair.group) {
+            usedFingers.insert(pair.finger)
+            usedGroups.insert(pair.group)
+            chosen.append((pair.finger, pair.score, pair.id))
+        }
+        guard !chosen.isEmpty else {
+            throw EngineError(.noActiveReference, "subject \(subjectID) has no active finger reference at the probe's finger positions \(fingers.map(\.position))")
+        }
+        var notes: [String] = []
+        for f in fingers.indices where !usedFingers.contains(f) {
+            notes.append("finger #\(fingers[f].position) not scored: \(comparisons[f] == 0 ? "the subject has no reference at that position" : "its references already serve another probe finger (each reference counts once)")")
+        }
+        let scores = chosen.sorted { fingers[$0.finger].position < fingers[$1.finger].position }.map { c in
+            ModalityScore(modality: "finger", fingerPosition: fingers[c.finger].position, score: c.score, comparisons: comparisons[c.finger],
+                          evidence: Self.bestOf(comparisons[c.finger], evidence: fingerNormalizer.evidence(c.score)), referenceID: c.id)
+        }
+        return (scores, notes)
+    }
+
+    /// Refuses a probe whose fingers match each other at the matcher's strictest calibrated
+    /// threshold: one finger presented under two positions is one piece of evidence.
+    private func checkDistinctFingers(_ probes: [PreparedFingerprint], positions: [Int]) throws {
+        guard probes.count > 1, let strictest = FingerprintMatcher.calibration.min(by: { $0.rate < $1.rate }) else { return }
+        for i in probes.indices {
+            for j in probes.indices where j > i {
+                if fingerMatcher.similarity(probes[i], probes[j]) >= strictest.threshold {
+                    throw EngineError(.duplicateFinger, "the probe's fingers #\(positions[i]) and #\(positions[j]) are the same finger (they match each other at FMR \(strictest.label)); each finger is presented once")
+                }
+            }
+        }
+    }
+
+    /// Evidence of the best of `comparisons` scores: −log10(N × FMR), at least 0.
+    static func bestOf(_ comparisons: Int, evidence: Double) -> Double {
+        max(0, evidence - log10(Double(max(1, comparisons))))
     }
 
     func activeReferences(_ subjectID: String, _ modality: Modality) throws -> [StoredTemplate] {
@@ -226,10 +377,21 @@ extension Engine {
         return references
     }
 
-    /// The decision score and threshold: the matcher's own calibrated threshold for a single
-    /// comparison; Fisher fusion of the evidences against −log10(target) for several.
+    /// The decision score and threshold. One comparison: the matcher's own calibrated
+    /// threshold. The best of N comparisons of one modality: the threshold at FMR target / N
+    /// (within the calibration only). Several pieces of evidence: Fisher fusion of their
+    /// best-of-N evidences against −log10(target).
     func decisionScore(_ scores: [ModalityScore], target: FMRTarget) throws -> (Double, Double, String, [String]) {
         if scores.count == 1, let only = scores.first {
+            let normalizer = only.modality == "face" ? faceNormalizer : fingerNormalizer
+            if only.comparisons > 1, let normalizer {
+                let rate = target.rate / Double(only.comparisons)
+                guard normalizer.isCalibrated(atRate: rate) else {
+                    throw EngineError(.unsupportedOperation, "the best of \(only.comparisons) \(only.modality) comparisons holds FMR \(target.key) only at \(String(format: "%.1e", rate)) per comparison, beyond the matcher's calibration (strictest \(String(format: "%.0e", normalizer.points.last?.rate ?? 0))); add another modality or keep fewer references of this subject")
+                }
+                return (only.score, normalizer.threshold(forRate: rate), only.modality,
+                        ["best of \(only.comparisons) comparisons: threshold at FMR \(String(format: "%.1e", rate)) per comparison, so the decision holds FMR \(target.key)"])
+            }
             if only.modality == "face", let comparator = faceComparator {
                 do {
                     return (only.score, Double(try comparator.threshold(for: target)), "face", [])
@@ -243,7 +405,7 @@ extension Engine {
             return (only.score, calibrated.threshold, "finger", [])
         }
         let fused = ScoreFusion.fusedEvidence(scores.map(\.evidence))
-        let parts = scores.map { "\($0.modality)\($0.fingerPosition.map { "#\($0)" } ?? "") evidence \(Self.format($0.evidence))" }
+        let parts = scores.map { "\($0.modality)\($0.fingerPosition.map { "#\($0)" } ?? "") evidence \(Self.format($0.evidence))" + ($0.comparisons > 1 ? " (best of \($0.comparisons))" : "") }
         return (fused, -log10(target.rate), "fused", ["fused \(scores.count) comparisons by Fisher's method: " + parts.joined(separator: ", ")])
     }
 

@@ -32,6 +32,9 @@ public actor Engine {
     let clock: @Sendable () -> Date
     var faceGallery: FaceGalleryIndex?
     let livenessAssessor: LivenessAssessor?
+    /// The configuration's liveness thresholds, completed by the assessor's model
+    /// calibrations, so the checks the engine runs are decided by their own calibration.
+    let livenessCalibration: LivenessCalibration
     let challengeKey: SymmetricKey?
     let logger = Logger(label: "biomatch.engine")
 
@@ -46,8 +49,9 @@ public actor Engine {
     ///   - keys: the MAC, encryption and signer keys objects may name.
     ///   - facePipeline: needed for raw face images (capture and embedding).
     ///   - faceComparator: needed for face decisions (its calibration gives the thresholds).
-    ///   - livenessAssessor: runs passive face PAD on raw face images that come without a
-    ///     liveness result (framed probes carry the terminal's).
+    ///   - livenessAssessor: runs the presentation-attack checks a tier requires on the
+    ///     captures probes carry (face and finger image records) and on raw face images; its
+    ///     models' calibrations decide those checks unless the configuration gives others.
     ///   - challengeKey: authenticates the active challenges the engine issues (every node
     ///     of a deployment holds the same); nil: no challenges.
     ///   - clock: the engine's time (injectable for tests).
@@ -62,6 +66,11 @@ public actor Engine {
         self.facePipeline = facePipeline
         self.faceComparator = faceComparator
         self.livenessAssessor = livenessAssessor
+        var calibration = configuration.livenessCalibration
+        for (check, measured) in livenessAssessor?.calibration.measured ?? [:] where calibration.measured[check] == nil {
+            calibration.measured[check] = measured
+        }
+        livenessCalibration = calibration
         self.challengeKey = challengeKey
         self.clock = clock
         do {
@@ -109,9 +118,12 @@ struct AdmittedRequest {
 
 extension Engine {
     /// Decodes, authenticates and checks a framed request; any refusal is journaled first.
-    func admit(_ bytes: [UInt8], for operation: Operation, subjectID: String?) throws -> AdmittedRequest {
+    ///
+    /// `payment`: the payment the request is presented for; the objects must be bound to it
+    /// (and to none when it is nil).
+    func admit(_ bytes: [UInt8], for operation: Operation, subjectID: String?, payment: PaymentContext?) throws -> AdmittedRequest {
         do {
-            return try admitUnjournaled(bytes, for: operation)
+            return try admitUnjournaled(bytes, for: operation, payment: payment)
         } catch let error as EngineError {
             throw journalRefusal(error, operation: operation, subjectID: subjectID)
         }
@@ -132,7 +144,7 @@ extension Engine {
         return error
     }
 
-    private func admitUnjournaled(_ bytes: [UInt8], for operation: Operation) throws -> AdmittedRequest {
+    private func admitUnjournaled(_ bytes: [UInt8], for operation: Operation, payment: PaymentContext?) throws -> AdmittedRequest {
         let message: BiometricMessage
         do {
             message = try BiometricMessage(derEncoded: bytes)
@@ -188,6 +200,8 @@ extension Engine {
                 transaction = t
             }
         }
+        // Before the replay memory: a probe presented for the wrong payment does not spend its id.
+        try Self.checkPaymentBinding(opened.objects, payment: payment)
         if operation.isProbe || transaction != nil {
             guard let transaction else {
                 throw EngineError(.transactionRequired, "\(operation.rawValue) probes must carry a transaction id and capture time (header field [7])")
@@ -213,6 +227,27 @@ extension Engine {
             }
         }
         return AdmittedRequest(objects: opened.objects, protection: opened.protection, transaction: transaction)
+    }
+
+    /// Checks that every object is bound to `payment` (its digest, under the message's
+    /// protection), or that none is bound when no payment is presented.
+    static func checkPaymentBinding(_ objects: [BiometricObject], payment: PaymentContext?) throws {
+        let digests = objects.map(\.header.paymentDigest)
+        guard let first = digests.first, digests.allSatisfy({ $0 == first }) else {
+            throw EngineError(.unsupportedObject, "the objects of one request are bound to different payments (or only some of them are)")
+        }
+        switch (payment, first) {
+        case (nil, nil):
+            return
+        case (nil, _?):
+            throw EngineError(.paymentMismatch, "the probe is bound to a payment; present it with that payment's context, or have the terminal frame an unbound probe")
+        case (let payment?, nil):
+            throw EngineError(.paymentMismatch, "a payment of \(payment.displayAmount) was presented but the probe is bound to no payment; the terminal binds it with the payment the payer saw (`object make --payment`)")
+        case (let payment?, let digest?):
+            guard payment.matches(digest: digest) else {
+                throw EngineError(.paymentMismatch, "the probe was bound to another payment than the one presented (\(payment.displayAmount) to \(payment.payee)): amount, currency, payee, terminal or reference differ")
+            }
+        }
     }
 
     static func engineError(_ error: FramingError) -> EngineError {

@@ -10,6 +10,7 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
             case purposeMismatch, expired, notYetValid, transactionRequired, stale, replayed
             case qualityTooLow, livenessRequired, livenessFailed, unknownTier
             case unknownSubject, noActiveReference, invalidTemplate, incompatibleTemplate, captureFailed, store, unsupportedOperation
+            case duplicateFinger, unreadableReference, paymentMismatch, invalidPayment, tierTooWeak
         }
         fileprivate let kind: Kind
         public var description: String { kind.rawValue }
@@ -61,6 +62,20 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let store = Code(kind: .store)
         /// The operation is not available in this configuration.
         public static let unsupportedOperation = Code(kind: .unsupportedOperation)
+        /// A probe names one finger position twice, or presents one finger under two positions:
+        /// evidence counts once.
+        public static let duplicateFinger = Code(kind: .duplicateFinger)
+        /// A stored reference of the subject could not be opened or read during matching; the
+        /// decision is withheld rather than made without it.
+        public static let unreadableReference = Code(kind: .unreadableReference)
+        /// The probe is bound to another payment than the one presented, is unbound when a
+        /// payment is presented, or is bound when none is.
+        public static let paymentMismatch = Code(kind: .paymentMismatch)
+        /// The payment context is malformed (a negative, zero or non-numeric amount, a bad
+        /// currency code, a missing field).
+        public static let invalidPayment = Code(kind: .invalidPayment)
+        /// The caller asked for a weaker risk tier than the payment's amount requires.
+        public static let tierTooWeak = Code(kind: .tierTooWeak)
 
         /// Lets `catch EngineError.Code.replayed` match a thrown error by code.
         public static func ~= (code: Code, error: any Error) -> Bool {

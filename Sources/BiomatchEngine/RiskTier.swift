@@ -1,4 +1,5 @@
 import BiomatchEvaluation
+import BiomatchFraming
 import BiomatchLiveness
 import Foundation
 
@@ -42,13 +43,17 @@ public struct LivenessRequirement: Sendable, Hashable {
 
 /// Everything the engine's policy checks depend on, in one place.
 public struct EngineConfiguration: Sendable {
-    /// Risk tiers by increasing amount; the last should have no upper bound.
+    /// Risk tiers by increasing amount, weakest first; the last should have no upper bound.
     public var tiers: [RiskTier]
     /// Allowed difference between a terminal's clock and the engine's, in seconds.
     public var clockSkew: TimeInterval = 60
     /// How old a probe may be (capture time to arrival), in seconds; also how long a
     /// transaction id is remembered against replay.
     public var freshnessWindow: TimeInterval = 120
+    /// How long after an active challenge was issued its answer may still arrive, beyond the
+    /// challenge's own time limit, in seconds; judged on the engine's clock alone (the
+    /// terminal's capture time plays no part).
+    public var challengeArrivalWindow: TimeInterval = 10
     /// Least capture quality (0–100) for enrollment.
     public var enrollmentQualityFloor = 40
     /// Least capture quality (0–100) for a probe.
@@ -97,9 +102,26 @@ public struct EngineConfiguration: Sendable {
 
     /// The tier a payment of `amount` (minor units) falls in.
     public func tier(forAmount amount: Int64) throws -> RiskTier {
+        guard amount > 0 else {
+            throw EngineError(.invalidPayment, "payment amount \(amount) must be a positive number of minor units")
+        }
         guard let tier = tiers.first(where: { $0.maximumAmount.map { amount <= $0 } ?? true }) else {
             throw EngineError(.unknownTier, "no risk tier covers an amount of \(amount)")
         }
         return tier
+    }
+
+    /// The tier a payment is decided at: the one its amount falls in, or `requested` when
+    /// that is stricter (later in ``tiers``, which run from the weakest to the strictest).
+    ///
+    /// - Throws: ``EngineError`` `tierTooWeak` when `requested` is weaker than the amount's.
+    public func tier(for payment: PaymentContext, requested: String?) throws -> RiskTier {
+        let byAmount = try tier(forAmount: payment.amount)
+        guard let requested else { return byAmount }
+        let asked = try tier(named: requested)
+        guard let a = tiers.firstIndex(of: asked), let b = tiers.firstIndex(of: byAmount), a >= b else {
+            throw EngineError(.tierTooWeak, "a payment of \(payment.displayAmount) needs risk tier \(byAmount.name) or stricter; \(asked.name) was asked for")
+        }
+        return asked
     }
 }

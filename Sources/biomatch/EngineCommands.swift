@@ -36,6 +36,16 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
+/// Parses a `--payment` context, or exits 2 with the reason.
+func parsePayment(_ text: String) throws -> PaymentContext {
+    do {
+        return try PaymentContext(parsing: text)
+    } catch {
+        printError("--payment: \(error.message)")
+        throw ExitCode(2)
+    }
+}
+
 /// Runs `body`, reporting an ``EngineError`` as one line: exit 4 for integrity failures,
 /// 5 for refused requests (replay, purpose, expiry, liveness…).
 func reportingEngineErrors<T>(_ body: () throws -> T) throws -> T {
@@ -68,8 +78,10 @@ func printDecision(_ decision: Decision, json: Bool) throws {
     print("\(decision.operation): \(decision.outcome)" + (decision.subjectID.map { " — subject \($0)" } ?? ""))
     print(String(format: "score %.4f, threshold %.4f at FMR %@ (%@, tier %@)", decision.score, decision.threshold, decision.fmrTarget, decision.rule, decision.tier))
     for s in decision.modalityScores {
-        print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@)", s.modality, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID))
+        print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@%@)", s.modality, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID,
+                     s.comparisons > 1 ? ", best of \(s.comparisons)" : ""))
     }
+    if let p = decision.payment { print("payment \(p.displayAmount) to \(p.payee) (terminal \(p.terminal), reference \(p.reference))") }
     for c in decision.candidates { print(String(format: "  candidate %@: %.4f (reference %@)", c.subjectID, c.score, c.referenceID)) }
     if let l = decision.liveness {
         print(String(format: "liveness: %@, fused %.3f at APCER %g", l.isBonaFide ? "bona fide" : "attack", l.fusedScore, l.targetAPCER))
@@ -84,27 +96,32 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a framed probe (or a raw face image, locally) against a claimed subject at a risk tier's FMR target.",
-        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, passive face or fingerprint PAD at APCER 5 %), high (1e-5, passive face PAD and an active challenge, fingerprint PAD, at APCER 1 %). Liveness travels inside the framed probe (`object make --liveness`); a raw --image is scored by passive face PAD, or takes --liveness (the JSON `biomatch liveness --json` prints).")
+        discussion: "Exit status: 0 match, 1 no match, 5 refused (replay, purpose, expiry, liveness, payment mismatch, …), 4 integrity failure, 2 usage or store error. Tiers: low (≤ 100.00, FMR 1e-3), standard (≤ 1,000.00, 1e-4, passive face or fingerprint PAD at APCER 5 %), high (1e-5, passive face PAD and an active challenge, fingerprint PAD, at APCER 1 %). With --payment the probe must be bound to that payment (`object make --payment`) and the tier follows from its amount (--tier may only ask for a stricter one). The engine runs the tier's liveness checks on the capture the probe carries (`object make` frames the images themselves); scores a terminal adds (`object make --liveness`) are advisory. A raw --image is scored by the engine's passive face PAD; --liveness adds advisory scores.")
     @OptionGroup var options: EngineOptions
     @Option(help: "The claimed subject id.") var subject: String
     @Option(help: "A framed probe (DER).") var object: String?
     @Option(help: "A raw face image (trusted local path, no framing).") var image: String?
-    @Option(help: "Risk tier name.") var tier: String?
-    @Option(help: "Payment amount in minor units (picks the tier).") var amount: Int64?
-    @Option(help: "With --image: a liveness result (JSON from `biomatch liveness --json`) instead of the engine's passive PAD.") var liveness: String?
+    @Option(help: "Risk tier name (with --payment: a stricter tier than the amount's).") var tier: String?
+    @Option(help: "The payment the probe authorises: \"amount=50000,currency=CNY,payee=M1,terminal=T1,reference=R1\" (amount in minor units).") var payment: String?
+    @Option(help: "With --image: a liveness result (JSON from `biomatch liveness --json`), advisory beside the engine's passive PAD.") var liveness: String?
 
     func run() async throws {
-        let engine = try options.engine(faces: true)
         if liveness != nil && object != nil {
-            printError("a framed probe carries its liveness scores in its headers (`biomatch object make --liveness`); --liveness is for --image")
+            printError("a framed probe carries its advisory liveness scores in its headers (`biomatch object make --liveness`); --liveness is for --image")
             throw ExitCode(2)
         }
+        let paymentContext = try payment.map(parsePayment)
+        if paymentContext != nil && image != nil {
+            printError("--payment binds a framed probe (--object); a raw --image carries no binding")
+            throw ExitCode(2)
+        }
+        let engine = try options.engine(faces: true)
         let evidence = try liveness.map(readLivenessResult)
         let decision: Decision = try await reportingEngineErrors {
             switch (object, image) {
             case (let path?, nil):
                 let bytes = try readBytes(path, "object file")
-                if let amount { return try await engine.verify(bytes, claimedSubject: subject, amount: amount) }
+                if let paymentContext { return try await engine.verify(bytes, claimedSubject: subject, payment: paymentContext, tier: tier) }
                 return try await engine.verify(bytes, claimedSubject: subject, tier: tier ?? "low")
             case (nil, let path?):
                 return try await engine.verify(faceImage: try readBytes(path, "image"), claimedSubject: subject, tier: tier ?? "low", liveness: evidence)
@@ -126,13 +143,16 @@ struct IdentifyCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 a candidate above the threshold, 1 none, 5 refused, 4 integrity failure, 2 usage or store error.")
     @OptionGroup var options: EngineOptions
     @Option(help: "A framed identify probe (DER).") var object: String
-    @Option(help: "Risk tier name.") var tier = "low"
+    @Option(help: "Risk tier name (with --payment: a stricter tier than the amount's).") var tier: String?
+    @Option(help: "The payment the probe authorises, as for `verify --payment`.") var payment: String?
 
     func run() async throws {
+        let paymentContext = try payment.map(parsePayment)
         let engine = try options.engine(faces: true)
         let bytes = try readBytes(object, "object file")
         let decision = try await reportingEngineErrors {
-            try await engine.identify(bytes, tier: tier)
+            if let paymentContext { return try await engine.identify(bytes, payment: paymentContext, tier: tier) }
+            return try await engine.identify(bytes, tier: tier ?? "low")
         }
         try printDecision(decision, json: options.store.json)
         if !decision.isMatch { throw ExitCode(1) }

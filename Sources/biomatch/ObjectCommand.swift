@@ -53,7 +53,7 @@ struct ObjectCommand: ParsableCommand {
     struct Make: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Frame a face or finger template as a terminal would (extract, frame, protect).",
-            discussion: "The template is extracted from --face or --finger images (several allowed: one object each). Protection: --mac-key or --sign-key for integrity, --enc-key for privacy; both for privacy-and-integrity. Probes (verify, identify) get a fresh transaction id and capture time.")
+            discussion: "Probes (verify, identify) carry the captures themselves — each --face as an ISO/IEC 19794-5 face image record, each --finger as an ISO/IEC 19794-4 finger image record — so the engine extracts the templates and runs the liveness checks itself; --templates sends extracted templates instead (enough for tiers without liveness checks). Enrollment objects carry templates. One object per image. Protection: --mac-key or --sign-key for integrity, --enc-key for privacy; both for privacy-and-integrity. Probes get a fresh transaction id and capture time, and --payment binds them to the payment the payer saw.")
         @Option(help: "Face image. Repeatable.") var face: [String] = []
         @Option(help: "Fingerprint image. Repeatable.") var finger: [String] = []
         @Option(help: "Finger position code 1–10 for each --finger (0 unknown).") var position: [UInt8] = []
@@ -67,7 +67,9 @@ struct ObjectCommand: ParsableCommand {
         @Option(help: "Answer an engine-issued active challenge: its id (hex, from `biomatch challenge`) becomes the transaction id.") var challenge: String?
         @Option(parsing: .upToNextOption, help: "Frames answering --challenge, in order (their landmarks form the track).") var frames: [String] = []
         @Option(help: "Seconds between --frames.") var interval = 0.4
-        @Option(help: "Liveness result of the capture (JSON from `biomatch liveness --json`): its scores go in the headers, face checks with the face, fingerprint PAD with the fingers.") var liveness: String?
+        @Option(help: "Liveness result of the capture (JSON from `biomatch liveness --json`): its scores go in the headers (advisory to the engine), face checks with the face, fingerprint PAD with the fingers.") var liveness: String?
+        @Option(help: "Bind the probe to the payment the payer saw: \"amount=50000,currency=CNY,payee=M1,terminal=T1,reference=R1\" (amount in minor units).") var payment: String?
+        @Flag(help: "Probes: frame extracted templates instead of the captures (the engine then cannot run liveness checks).") var templates = false
 
         func run() throws {
             let purposes: [String: BiometricPurpose] = ["verify": .verify, "identify": .identify, "enroll": .enroll,
@@ -89,6 +91,13 @@ struct ObjectCommand: ParsableCommand {
                 }
                 transaction = BiometricTransaction(id: id, time: now)
             }
+            let paymentContext = try payment.map(parsePayment)
+            if paymentContext != nil && purpose.isEnrollment {
+                printError("--payment binds a verify or identify probe, not an enrollment object")
+                throw ExitCode(2)
+            }
+            // Probes carry the captures so the engine can judge liveness itself.
+            let captures = !purpose.isEnrollment && !templates
             let validity = validFor.map { BiometricValidity(notBefore: now, notAfter: now.addingTimeInterval(TimeInterval($0))) }
             let scores = try liveness.map(readLivenessResult)?.checks.map { LivenessScore(check: $0.check, score: $0.score) }
             let faceScores = scores?.filter { $0.check.modality == "face" }, fingerScores = scores?.filter { $0.check.modality == "finger" }
@@ -96,12 +105,21 @@ struct ObjectCommand: ParsableCommand {
             if !face.isEmpty {
                 let pipeline = FacePipeline(models: try loadModels())
                 for path in face {
-                    let template = try reportingFaceErrors {
-                        try (purpose.isEnrollment ? pipeline.enroll(try DecodedImage(contentsOf: URL(fileURLWithPath: path))) :
-                             pipeline.capture(in: try DecodedImage(contentsOf: URL(fileURLWithPath: path)))).template
+                    let bytes = try readBytes(path, "image")
+                    let (template, record) = try reportingFaceErrors { () throws -> (FaceTemplate, FaceImageRecord?) in
+                        let image = try DecodedImage(bytes: bytes, name: URL(fileURLWithPath: path).lastPathComponent)
+                        // A terminal checks the capture holds a usable face before sending it.
+                        let template = try (purpose.isEnrollment ? pipeline.enroll(image) : pipeline.capture(in: image)).template
+                        return (template, captures ? try FaceImageRecord(image: image, originalBytes: bytes) : nil)
                     }
-                    objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction,
-                                         liveness: faceScores?.isEmpty == false ? faceScores : nil))
+                    let advisory = faceScores?.isEmpty == false ? faceScores : nil
+                    if let record {
+                        objects.append(.faceImage(record, purpose: purpose, quality: template.quality, validity: validity, transaction: transaction,
+                                                  liveness: advisory, payment: paymentContext))
+                    } else {
+                        objects.append(.face(template, purpose: purpose, validity: validity, transaction: transaction,
+                                             liveness: advisory, payment: paymentContext))
+                    }
                 }
             }
             if let transaction, challenge != nil {
@@ -115,21 +133,29 @@ struct ObjectCommand: ParsableCommand {
                     }
                     return try LandmarkTrack(frames: points)
                 }
-                objects.append(.landmarkTrack(track, purpose: purpose, transaction: transaction))
+                objects.append(.landmarkTrack(track, purpose: purpose, transaction: transaction, payment: paymentContext))
             }
             for (i, path) in finger.enumerated() {
-                let template = try reportingFingerprintErrors {
-                    try MinutiaeExtractor().extract(try FingerprintImage(contentsOf: URL(fileURLWithPath: path), dpi: dpi))
-                }
                 let code = i < position.count ? position[i] : 0
                 guard let fingerPosition = FingerPosition(rawValue: code) else {
                     printError("finger position \(code) is not a valid code (0–10)")
                     throw ExitCode(2)
                 }
-                objects.append(try reportingEngineErrors {
-                    try .finger(template, position: fingerPosition, purpose: purpose, validity: validity, transaction: transaction,
-                                liveness: fingerScores?.isEmpty == false ? fingerScores : nil)
-                })
+                let bytes = try readBytes(path, "image")
+                let template = try reportingFingerprintErrors {
+                    try MinutiaeExtractor().extract(try FingerprintImage(bytes: bytes, dpi: dpi, name: URL(fileURLWithPath: path).lastPathComponent))
+                }
+                let advisory = fingerScores?.isEmpty == false ? fingerScores : nil
+                if captures {
+                    let record = try reportingFingerprintErrors { try FingerImageRecord(imageFile: bytes, dpi: dpi, position: fingerPosition) }
+                    objects.append(.fingerImage(record, purpose: purpose, validity: validity, transaction: transaction,
+                                                liveness: advisory, payment: paymentContext))
+                } else {
+                    objects.append(try reportingEngineErrors {
+                        try .finger(template, position: fingerPosition, purpose: purpose, validity: validity, transaction: transaction,
+                                    liveness: advisory, payment: paymentContext)
+                    })
+                }
             }
             var integrity: IntegrityProtection?
             if let macKey {
@@ -248,6 +274,7 @@ struct HeaderReport: Encodable {
     var transactionID: String?
     var transactionTime: String?
     var presentationAttackScores: [String: Double]?
+    var paymentDigest: String?
 
     init(_ h: BiometricHeader) {
         let iso = ISO8601DateFormatter()
@@ -269,6 +296,8 @@ struct HeaderReport: Encodable {
             case .biomatchFaceTemplate: name = " (Biomatch face template v1)"
             case .isoFingerMinutiae: name = " (ISO/IEC 19794-2 finger minutiae)"
             case .biomatchLandmarkTrack: name = " (Biomatch landmark track)"
+            case .isoFaceImage: name = " (ISO/IEC 19794-5 face image)"
+            case .isoFingerImage: name = " (ISO/IEC 19794-4 finger image)"
             default: name = ""
             }
             format = owner + (f.type.map { String(format: " type 0x%04X", $0) } ?? "") + name
@@ -276,13 +305,15 @@ struct HeaderReport: Encodable {
         transactionID = h.transaction?.idHex
         transactionTime = h.transaction.map { iso.string(from: $0.time) }
         presentationAttackScores = h.presentationAttackScores.map { $0.reduce(into: [:]) { $0[$1.check] = $1.score } }
+        paymentDigest = h.paymentDigest.map { $0.map { String(format: "%02x", $0) }.joined() }
     }
 
     var text: String {
         [purpose.map { "purpose \($0)" }, dataType.map { "data \($0)" }, quality.map { "quality \($0)" },
          notBefore.map { "valid from \($0)" }, notAfter.map { "until \($0)" }, format,
          transactionID.map { "transaction \($0)" }, transactionTime.map { "captured \($0)" },
-         presentationAttackScores.map { "PAD " + $0.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }]
+         presentationAttackScores.map { "PAD " + $0.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") },
+         paymentDigest.map { "bound to payment \($0.prefix(16))…" }]
             .compactMap { $0 }.joined(separator: ", ")
     }
 }

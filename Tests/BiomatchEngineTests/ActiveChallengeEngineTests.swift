@@ -39,8 +39,12 @@ import Testing
         return try LandmarkTrack(frames: frames)
     }
 
+    /// The standard tiers, but the high one requires the active challenge alone (the one
+    /// check the engine runs on a landmark track, so synthetic faces suffice); the terminal's
+    /// passive score rides along as advisory.
     static func configuration() -> EngineConfiguration {
         var configuration = EngineConfiguration.standard
+        configuration.tiers[2].liveness = LivenessRequirement(checks: [.activeChallenge], targetAPCER: 0.01)
         configuration.livenessCalibration = LivenessCalibration(measured: [.passiveFace: PADCalibration(
             points: [.init(apcer: 0.01, threshold: 0.8, bpcer: 0.2)], bonaFideCount: 100, attackCounts: ["print": 100])])
         return configuration
@@ -95,11 +99,20 @@ import Testing
         // Answered too late.
         let c4 = try await f.engine.issueChallenge(timeLimit: 10)
         let configuration = Self.configuration()
-        f.clock.advance(10 + configuration.freshnessWindow + configuration.clockSkew + 1)
+        f.clock.advance(10 + configuration.challengeArrivalWindow + 1)
         await expectRefusal(.stale) { try await f.engine.verify(try answer(f, probe, c4, try Self.track(c4.prompts)), claimedSubject: "alice", tier: "high") }
         // A token round-trips only under its key.
         #expect(try IssuedChallenge(token: c3.transactionID, key: key) == c3)
         #expect(throws: EngineError.self) { _ = try IssuedChallenge(token: Array(c3.transactionID.prefix(20)), key: key) }
+    }
+
+    /// An answer must arrive within the challenge's time limit and seconds more, by the
+    /// engine's clock: a minute late is too late, whatever capture time the terminal wrote.
+    @Test func anAnswerArrivingAMinuteLateIsRefusedByTheEnginesClock() async throws {
+        let (f, probe) = try await enrolledFixture(key: SymmetricKey(size: .bits256))
+        let challenge = try await f.engine.issueChallenge(count: 2, timeLimit: 10)
+        f.clock.advance(10 + 60)
+        await expectRefusal(.stale) { try await f.engine.verify(try answer(f, probe, challenge, try Self.track(challenge.prompts)), claimedSubject: "alice", tier: "high") }
     }
 
     @Test func anEngineWithoutAChallengeKeyIssuesNone() async throws {
