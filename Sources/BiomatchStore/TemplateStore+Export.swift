@@ -57,12 +57,14 @@ struct ExportArchive {
         var status: String
         var template: Payload
         var sample: Payload?
+        /// Absent in archives made before partitions (and for references without one).
+        var partition: String?
         var mac: String?
 
         enum CodingKeys: String, CodingKey {
             case id, subjectID = "subject_id", modality, fingerPosition = "finger_position", modelID = "model_id"
             case modelVersion = "model_version", quality, createdAt = "created_at", validFrom = "valid_from"
-            case validUntil = "valid_until", status, template, sample, mac
+            case validUntil = "valid_until", status, template, sample, partition, mac
         }
     }
 
@@ -153,7 +155,7 @@ extension TemplateStore {
                     id: row.id, subjectID: row.subjectID, modality: row.modality, fingerPosition: row.fingerPosition, modelID: row.modelID,
                     modelVersion: row.modelVersion, quality: row.quality, createdAt: row.createdAt, validFrom: row.validFrom,
                     validUntil: row.validUntil, status: row.status, template: ExportArchive.payload(template),
-                    sample: sample.map(ExportArchive.payload))) { $0.mac = $1 }
+                    sample: sample.map(ExportArchive.payload), partition: row.partition)) { $0.mac = $1 }
                 report.references += 1
             }
         }
@@ -224,7 +226,8 @@ extension TemplateStore {
                 let sealed = try ExportArchive.sealed(r.template, keyID: exportKey.id, line: line)
                 let sourceRow = ReferenceRow(id: r.id, subjectID: r.subjectID, modality: r.modality, fingerPosition: r.fingerPosition,
                                              modelID: r.modelID, modelVersion: r.modelVersion, quality: r.quality, createdAt: r.createdAt,
-                                             validFrom: r.validFrom, validUntil: r.validUntil, status: r.status, template: sealed)
+                                             validFrom: r.validFrom, validUntil: r.validUntil, status: r.status, template: sealed,
+                                             partition: r.partition)
                 let template = try sealed.open(aad: Self.templateAAD(storeID: Array(source), sourceRow), keys: ring, what: "archive line \(line)")
                 var sample: [UInt8]?
                 if let s = r.sample {
@@ -234,7 +237,7 @@ extension TemplateStore {
                 drafts.append(ReferenceDraft(referenceID: r.id, subjectID: r.subjectID, modality: modality, fingerPosition: Int(r.fingerPosition),
                                              modelID: r.modelID, modelVersion: r.modelVersion, quality: Int(r.quality),
                                              validity: ValidityPeriod(notBefore: r.validFrom, notAfter: r.validUntil),
-                                             template: template, sample: sample))
+                                             template: template, sample: sample, partition: r.partition))
             }
             let revoked = Set(chunk.filter { $0.status == ReferenceStatus.revoked.rawValue }.map(\.id))
             let outcomes = try enroll(drafts, revoked: revoked).map(\.outcome)

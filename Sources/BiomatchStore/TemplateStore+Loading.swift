@@ -29,7 +29,8 @@ public struct LoadedTemplate<Decoded: Sendable>: Sendable {
 }
 
 extension TemplateStore {
-    /// Streams the active, valid templates of one modality (and optionally one model) to
+    /// Streams the active templates of one modality (and optionally one model), valid at
+    /// `time` (any validity when nil: a caller that checks validity at decision time), to
     /// `consume` in batches — for filling a 1:N gallery with bounded memory (about
     /// `threads` windows of `batchSize` rows of plaintext at a time).
     ///
@@ -46,7 +47,7 @@ extension TemplateStore {
     ///   lacks), or whatever `consume` throws (loading stops).
     public func loadTemplates<Decoded: Sendable>(
         modality: Modality, modelID: String? = nil, batchSize: Int = 8192, threads: Int = 2,
-        at time: Int64 = TemplateStore.now(),
+        at time: Int64? = TemplateStore.now(),
         decode: @escaping @Sendable (StoredTemplate) throws -> Decoded,
         _ consume: ([LoadedTemplate<Decoded>]) throws -> Void
     ) throws -> LoadReport {
@@ -71,7 +72,7 @@ extension TemplateStore {
                             do {
                                 let t = try open(row, keys: ring)
                                 if t.info.status != .active { out.revoked += 1; continue }
-                                if !t.info.validity.contains(time) { out.expired += 1; continue }
+                                if let time, !t.info.validity.contains(time) { out.expired += 1; continue }
                                 do { out.loaded.append(LoadedTemplate(info: t.info, value: try decode(t))) } catch { out.undecodable.append(row.id) }
                             } catch let error as StoreError where error.code == .integrity {
                                 out.tampered.append(row.id)
@@ -97,7 +98,7 @@ extension TemplateStore {
     /// ``loadTemplates(modality:modelID:batchSize:threads:at:decode:_:)`` handing over the
     /// authenticated templates as they are.
     public func loadTemplates(modality: Modality, modelID: String? = nil, batchSize: Int = 8192, threads: Int = 2,
-                              at time: Int64 = TemplateStore.now(),
+                              at time: Int64? = TemplateStore.now(),
                               _ consume: ([StoredTemplate]) throws -> Void) throws -> LoadReport {
         try loadTemplates(modality: modality, modelID: modelID, batchSize: batchSize, threads: threads, at: time,
                           decode: { $0 }) { batch in try consume(batch.map(\.value)) }

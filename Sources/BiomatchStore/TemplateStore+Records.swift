@@ -14,6 +14,7 @@ extension TemplateStore {
     static func validate(_ d: ReferenceDraft) throws {
         try checkID(d.subjectID, "a subject id")
         if let id = d.referenceID { try checkID(id, "a reference id") }
+        if let partition = d.partition { try checkID(partition, "a partition") }
         try checkID(d.modelID, "a model id")
         try checkID(d.modelVersion, "a model version")
         guard (0...100).contains(d.quality) else { throw StoreError(.invalidArgument, "quality \(d.quality) is outside 0–100") }
@@ -67,7 +68,8 @@ extension TemplateStore {
                                    fingerPosition: Int64(d.fingerPosition), modelID: d.modelID, modelVersion: d.modelVersion,
                                    quality: Int64(d.quality), createdAt: now, validFrom: d.validity.notBefore, validUntil: d.validity.notAfter,
                                    status: ReferenceStatus.active.rawValue,
-                                   template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []))
+                                   template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []),
+                                   partition: d.partition)
             if revoked.contains(row.id) { row.status = ReferenceStatus.revoked.rawValue }
             row.template = try SealedPayload.seal(d.template, aad: templateAAD(row), under: kek)
             var sample: SampleRow?
@@ -109,6 +111,7 @@ extension TemplateStore {
                 outcomes.append((.enrolled(referenceID: row.id), seq))
             }
             try session.insertBatch(subjects: newSubjects, references: newReferences, samples: newSamples)
+            try session.appendChanges(newReferences.map { ($0.subjectID, $0.id) }, time: now)
             try writer.finish()
             return outcomes
         }
@@ -173,6 +176,7 @@ extension TemplateStore {
             guard let stored = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
             let row = try resealed(stored, status: .revoked)
             try session.replaceReference(id: referenceID, with: row)
+            try session.appendChanges([(row.subjectID, row.id)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
             _ = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
                                   outcome: "revoked", detail: Self.clip(reason), time: Self.now())
@@ -197,6 +201,7 @@ extension TemplateStore {
                 try session.replaceReference(id: stored.id, with: try resealed(stored, status: .revoked))
                 count += 1
             }
+            try session.appendChanges([(subjectID, nil)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
             let seq = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
                                         detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
@@ -215,6 +220,7 @@ extension TemplateStore {
             guard let row = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
             try session.deleteSample(referenceID)
             try session.deleteReference(referenceID)
+            try session.appendChanges([(row.subjectID, referenceID)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
             _ = try writer.append(actor: actor, action: .delete, subjectID: row.subjectID, referenceID: referenceID,
                                   outcome: "deleted", detail: "data key destroyed", time: Self.now())
@@ -235,6 +241,7 @@ extension TemplateStore {
                 try session.deleteReference(row.id)
             }
             try session.deleteSubject(subjectID)
+            try session.appendChanges([(subjectID, nil)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
             _ = try writer.append(actor: actor, action: .delete, subjectID: subjectID, outcome: "deleted",
                                   detail: "\(rows.count) references; data keys destroyed", time: Self.now())
@@ -277,6 +284,22 @@ extension TemplateStore {
             replayTableReady.store(true, ordering: .releasing)
             return fresh
         }
+    }
+
+    /// The last sequence number of the change feed: enrollments, revocations and deletions,
+    /// in commit order. An engine compares it with the last one it applied before each
+    /// identification (one indexed read) and reads ``changes(after:limit:)`` when it moved.
+    ///
+    /// - Throws: ``StoreError`` `backend`.
+    public func changeSequence() throws -> Int64 {
+        try backend.read { try $0.maxChangeSeq() }
+    }
+
+    /// Up to `limit` changes after `seq`, in commit order.
+    ///
+    /// - Throws: ``StoreError`` `backend`.
+    public func changes(after seq: Int64, limit: Int = 10_000) throws -> [ReferenceChange] {
+        try backend.read { try $0.changes(afterSeq: seq, limit: max(1, limit)) }
     }
 
     static func clip(_ text: String) -> String { String(text.prefix(200)) }

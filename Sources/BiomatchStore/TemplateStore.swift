@@ -140,7 +140,24 @@ public final class TemplateStore: Sendable {
             throw error
         }
         let backend = try location.backend(readOnly: readOnly)
+        do {
+            try upgradeIfNeeded(backend, readOnly: readOnly)
+        } catch {
+            backend.close()
+            throw error
+        }
         return TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
+    }
+
+    /// Adds the partition column and the change feed to a store made before them.
+    private static func upgradeIfNeeded(_ backend: any StoreBackend, readOnly: Bool) throws {
+        guard try !backend.read({ try $0.schemaIsCurrent() }) else { return }
+        guard !readOnly else {
+            throw StoreError(.unsupportedStore, "\(backend.location) predates reference partitions and the change feed; open it once for writing to upgrade it")
+        }
+        try backend.write { session in
+            if try !session.schemaIsCurrent() { try session.upgradeSchema() }
+        }
     }
 
     private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {
@@ -211,7 +228,9 @@ public final class TemplateStore: Sendable {
     /// Not bound: the key id and wrapped data key, which a rotation rewrites (the key
     /// wrap has its own integrity check, and an unknown key id is refused).
     static func templateAAD(storeID: [UInt8], _ row: ReferenceRow) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch template aad v1")
+        // A partition is bound under its own domain, so rows without one keep their v1 bytes
+        // and neither setting nor clearing a partition behind the store's back goes unseen.
+        var e = CanonicalEncoder(domain: row.partition == nil ? "biomatch template aad v1" : "biomatch template aad v2")
         e.data(storeID)
         e.string(row.id)
         e.string(row.subjectID)
@@ -224,6 +243,7 @@ public final class TemplateStore: Sendable {
         e.optionalInt(row.validFrom)
         e.optionalInt(row.validUntil)
         e.string(row.status)
+        if let partition = row.partition { e.string(partition) }
         return e.bytes
     }
 
@@ -267,7 +287,7 @@ public final class TemplateStore: Sendable {
         return ReferenceInfo(id: row.id, subjectID: row.subjectID, modality: modality, fingerPosition: Int(row.fingerPosition),
                              modelID: row.modelID, modelVersion: row.modelVersion, quality: Int(row.quality), createdAt: row.createdAt,
                              validity: ValidityPeriod(notBefore: row.validFrom, notAfter: row.validUntil), status: status,
-                             keyID: row.template.keyID)
+                             keyID: row.template.keyID, partition: row.partition)
     }
 
     /// Opens a sealed payload; a key id this handle lacks is `wrongKey` when the store

@@ -251,7 +251,7 @@ final class PostgresBackend: StoreBackend {
             [.text(row.id), .text(row.subjectID), .text(row.modality), .int(row.fingerPosition), .text(row.modelID), .text(row.modelVersion),
              .int(row.quality), .int(row.createdAt), .optional(row.validFrom), .optional(row.validUntil), .text(row.status),
              .text(row.template.keyID), .bytes(row.template.wrappedKey), .bytes(row.template.nonce), .bytes(row.template.ciphertext),
-             .bytes(row.template.tag)]
+             .bytes(row.template.tag), row.partition.map(Value.text) ?? .null]
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
@@ -289,16 +289,18 @@ final class PostgresBackend: StoreBackend {
                 let r = references
                 execute("""
                     INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
-                      created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
-                    SELECT a, b, c, d, e, f, g, h, NULLIF(i, \(Value.nullInt)), NULLIF(j, \(Value.nullInt)), k, l, m, o, p, q
+                      created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id)
+                    SELECT a, b, c, d, e, f, g, h, NULLIF(i, \(Value.nullInt)), NULLIF(j, \(Value.nullInt)), k, l, m, o, p, q, NULLIF(s, '')
                     FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::int8[], $8::int8[],
-                                $9::int8[], $10::int8[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[])
-                      WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, o, p, q, n) ORDER BY n
+                                $9::int8[], $10::int8[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[],
+                                $17::text[])
+                      WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, o, p, q, s, n) ORDER BY n
                     """, [.texts(r.map(\.id)), .texts(r.map(\.subjectID)), .texts(r.map(\.modality)), .ints(r.map(\.fingerPosition)),
                           .texts(r.map(\.modelID)), .texts(r.map(\.modelVersion)), .ints(r.map(\.quality)), .ints(r.map(\.createdAt)),
                           .ints(r.map { $0.validFrom ?? Value.nullInt }), .ints(r.map { $0.validUntil ?? Value.nullInt }),
                           .texts(r.map(\.status)), .texts(r.map(\.template.keyID)), .blobs(r.map(\.template.wrappedKey)),
-                          .blobs(r.map(\.template.nonce)), .blobs(r.map(\.template.ciphertext)), .blobs(r.map(\.template.tag))])
+                          .blobs(r.map(\.template.nonce)), .blobs(r.map(\.template.ciphertext)), .blobs(r.map(\.template.tag)),
+                          .texts(r.map { $0.partition ?? "" })])  // "" is no partition (ids are never empty)
             }
             for s in samples { try putSample(s) }
         }
@@ -307,7 +309,7 @@ final class PostgresBackend: StoreBackend {
             execute("""
                 UPDATE template_reference SET id = $1, subject_id = $2, modality = $3, finger_position = $4, model_id = $5,
                   model_version = $6, quality = $7, created_at = $8, valid_from = $9, valid_until = $10, status = $11, key_id = $12,
-                  wrapped_key = $13, nonce = $14, ciphertext = $15, tag = $16 WHERE id = $17
+                  wrapped_key = $13, nonce = $14, ciphertext = $15, tag = $16, partition_id = $17 WHERE id = $18
                 """, Self.values(row) + [.text(id)])
         }
 
@@ -422,6 +424,39 @@ final class PostgresBackend: StoreBackend {
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
             try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2", [.int(afterSeq), .int(Int64(limit))])
                 .map(Self.auditRow)
+        }
+
+        func schemaIsCurrent() throws -> Bool {
+            let rows = try query("""
+                SELECT to_regclass('reference_change') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns
+                  WHERE table_name = 'template_reference' AND column_name = 'partition_id' AND table_schema = current_schema())
+                """, [])
+            return try rows.first.map { try $0.makeRandomAccess()[0].decode(Bool.self) } ?? false
+        }
+
+        func upgradeSchema() throws {
+            for statement in StoreSchema.upgrades(.postgres) { _ = try query(statement, []) }
+        }
+
+        func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws {
+            guard !changes.isEmpty else { return }
+            execute("""
+                INSERT INTO reference_change (subject_id, reference_id, time)
+                SELECT a, NULLIF(b, ''), $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, n) ORDER BY n
+                """, [.texts(changes.map(\.subjectID)), .texts(changes.map { $0.referenceID ?? "" }), .int(time)])
+        }
+
+        func changes(afterSeq: Int64, limit: Int) throws -> [ReferenceChange] {
+            try query("SELECT seq, subject_id, reference_id FROM reference_change WHERE seq > $1 ORDER BY seq LIMIT $2",
+                      [.int(afterSeq), .int(Int64(limit))]).map {
+                let c = Columns($0)
+                return ReferenceChange(seq: try c.int(0, "reference_change.seq"), subjectID: try c.string(1, "reference_change.subject_id"),
+                                       referenceID: try c.optionalString(2, "reference_change.reference_id"))
+            }
+        }
+
+        func maxChangeSeq() throws -> Int64 {
+            try query("SELECT COALESCE(MAX(seq), 0) FROM reference_change", []).first.map { try Columns($0).int(0, "reference_change.seq") } ?? 0
         }
 
         func ensureReplayTable() throws {

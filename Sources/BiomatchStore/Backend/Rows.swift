@@ -18,6 +18,18 @@ struct ReferenceRow: Sendable, Hashable {
     var template: SealedPayload
     /// Insertion order, assigned by the backend (not authenticated; used for paging only).
     var seq: Int64 = 0
+    /// The partition the reference is searched in (bound into the template's AAD when set).
+    var partition: String?
+}
+
+/// One change to the references that can match: enrolled, revoked or deleted.
+public struct ReferenceChange: Sendable, Hashable {
+    /// Commit order.
+    public let seq: Int64
+    /// The subject.
+    public let subjectID: String
+    /// The reference, or nil when the whole subject changed (revoked, deleted).
+    public let referenceID: String?
 }
 
 /// A sealed raw sample of a reference.
@@ -122,6 +134,16 @@ protocol StoreSession {
     /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).
     /// Creates the replay table if this store predates it.
     func ensureReplayTable() throws
+    /// Whether the schema has the partition column and the change feed.
+    func schemaIsCurrent() throws -> Bool
+    /// Adds what ``StoreSchema/upgrades(_:)`` lists.
+    func upgradeSchema() throws
+    /// Appends change-feed rows, in order.
+    func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws
+    /// Up to `limit` change-feed rows after `afterSeq`, in order.
+    func changes(afterSeq: Int64, limit: Int) throws -> [ReferenceChange]
+    /// The last change-feed sequence number (0 when none).
+    func maxChangeSeq() throws -> Int64
     /// Drops expired transaction ids, then records `id` unless it is already held;
     /// returns false when it was (a replay).
     func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool

@@ -152,7 +152,7 @@ final class SQLiteBackend: StoreBackend {
         static func arguments(_ row: ReferenceRow) -> StatementArguments {
             [row.id, row.subjectID, row.modality, row.fingerPosition, row.modelID, row.modelVersion, row.quality, row.createdAt,
              row.validFrom, row.validUntil, row.status, row.template.keyID, Data(row.template.wrappedKey), Data(row.template.nonce),
-             Data(row.template.ciphertext), Data(row.template.tag)]
+             Data(row.template.ciphertext), Data(row.template.tag), row.partition]
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
@@ -177,8 +177,8 @@ final class SQLiteBackend: StoreBackend {
         private func insertReference(_ row: ReferenceRow) throws {
             try run("""
                 INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
-                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, Self.arguments(row))
         }
 
@@ -194,7 +194,7 @@ final class SQLiteBackend: StoreBackend {
             try run("""
                 UPDATE template_reference SET id = ?, subject_id = ?, modality = ?, finger_position = ?, model_id = ?,
                   model_version = ?, quality = ?, created_at = ?, valid_from = ?, valid_until = ?, status = ?, key_id = ?,
-                  wrapped_key = ?, nonce = ?, ciphertext = ?, tag = ? WHERE id = ?
+                  wrapped_key = ?, nonce = ?, ciphertext = ?, tag = ?, partition_id = ? WHERE id = ?
                 """, args)
         }
 
@@ -316,6 +316,38 @@ final class SQLiteBackend: StoreBackend {
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
             try all("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit])
                 .map(Self.auditRow)
+        }
+
+        func schemaIsCurrent() throws -> Bool {
+            let column = try one("SELECT 1 FROM pragma_table_info('template_reference') WHERE name = 'partition_id'") != nil
+            let table = try one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reference_change'") != nil
+            return column && table
+        }
+
+        func upgradeSchema() throws {
+            if try one("SELECT 1 FROM pragma_table_info('template_reference') WHERE name = 'partition_id'") == nil {
+                try db.execute(sql: StoreSchema.upgrades(.sqlite)[0])
+            }
+            try db.execute(sql: StoreSchema.changeTable(.sqlite))
+        }
+
+        func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws {
+            for c in changes {
+                try run("INSERT INTO reference_change (subject_id, reference_id, time) VALUES (?, ?, ?)", [c.subjectID, c.referenceID, time])
+            }
+        }
+
+        func changes(afterSeq: Int64, limit: Int) throws -> [ReferenceChange] {
+            try all("SELECT seq, subject_id, reference_id FROM reference_change WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]).map {
+                let c = Columns($0)
+                return ReferenceChange(seq: try c.int(0, "reference_change.seq"), subjectID: try c.string(1, "reference_change.subject_id"),
+                                       referenceID: try c.optionalString(2, "reference_change.reference_id"))
+            }
+        }
+
+        func maxChangeSeq() throws -> Int64 {
+            guard let row = try one("SELECT MAX(seq) FROM reference_change"), !row.hasNull(atIndex: 0) else { return 0 }
+            return try Columns(row).int(0, "reference_change.seq")
         }
 
         func ensureReplayTable() throws {

@@ -16,6 +16,20 @@ enum StoreSchema {
         "CREATE TABLE IF NOT EXISTS seen_transaction (id TEXT PRIMARY KEY, expires_at \(d.integer) NOT NULL)"
     }
 
+    /// Every change to which references can match (enrolled, revoked, deleted), in commit
+    /// order (writers are serialised), so a running engine's gallery follows the store: it
+    /// reads the rows after the last one it applied. `reference_id` NULL: the whole subject.
+    static func changeTable(_ d: Dialect) -> String {
+        "CREATE TABLE IF NOT EXISTS reference_change (seq \(d.serialKey), subject_id TEXT NOT NULL, reference_id TEXT, time \(d.integer) NOT NULL)"
+    }
+
+    /// What a store made before partitions and the change feed needs (run by a writable open).
+    static func upgrades(_ d: Dialect) -> [String] {
+        [d == .sqlite ? "ALTER TABLE template_reference ADD COLUMN partition_id TEXT"
+                      : "ALTER TABLE template_reference ADD COLUMN IF NOT EXISTS partition_id TEXT",
+         changeTable(d)]
+    }
+
     static func statements(_ d: Dialect) -> [String] {
         let int = d.integer, blob = d.blob
         var out = [
@@ -28,7 +42,7 @@ enum StoreSchema {
               model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality \(int) NOT NULL,
               created_at \(int) NOT NULL, valid_from \(int), valid_until \(int), status TEXT NOT NULL,
               key_id TEXT NOT NULL, wrapped_key \(blob) NOT NULL, nonce \(blob) NOT NULL, ciphertext \(blob) NOT NULL,
-              tag \(blob) NOT NULL)
+              tag \(blob) NOT NULL, partition_id TEXT)
             """,
             "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
             "CREATE INDEX template_reference_key ON template_reference(key_id)",
@@ -39,6 +53,7 @@ enum StoreSchema {
             """,
             "CREATE INDEX sample_key ON sample(key_id)",
             replayTable(d),
+            changeTable(d),
             "CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)",
             """
             CREATE TABLE audit_journal (seq \(int) PRIMARY KEY, time \(int) NOT NULL, actor TEXT NOT NULL,
@@ -67,7 +82,7 @@ enum StoreSchema {
         return out
     }
 
-    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq"
+    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq, partition_id"
     static let sampleColumns = "reference_id, key_id, wrapped_key, nonce, ciphertext, tag"
     static let subjectColumns = "id, status, created_at, mac"
     static let keyColumns = "id, status, created_at, wrapped_integrity_key"
@@ -103,7 +118,7 @@ extension ReferenceRow {
             template: SealedPayload(keyID: try c.string(11, p + "key_id"), wrappedKey: try c.bytes(12, p + "wrapped_key"),
                                     nonce: try c.bytes(13, p + "nonce"), ciphertext: try c.bytes(14, p + "ciphertext"),
                                     tag: try c.bytes(15, p + "tag")),
-            seq: try c.int(16, p + "seq"))
+            seq: try c.int(16, p + "seq"), partition: try c.optionalString(17, p + "partition_id"))
     }
 }
 

@@ -22,11 +22,15 @@ public struct ReferenceDraft: Sendable {
     public var template: [UInt8]
     /// The raw sample (image bytes), kept sealed so the template can be re-extracted later.
     public var sample: [UInt8]?
+    /// The partition the reference is searched in (a merchant, a region, a phone-number hint
+    /// group), 1–128 printable characters; nil for none. Identification within a partition
+    /// searches only its references.
+    public var partition: String?
 
     /// Creates a draft.
     public init(referenceID: String? = nil, subjectID: String, modality: Modality, fingerPosition: Int = 0,
                 modelID: String, modelVersion: String, quality: Int, validity: ValidityPeriod = .init(),
-                template: [UInt8], sample: [UInt8]? = nil) {
+                template: [UInt8], sample: [UInt8]? = nil, partition: String? = nil) {
         self.referenceID = referenceID
         self.subjectID = subjectID
         self.modality = modality
@@ -37,6 +41,7 @@ public struct ReferenceDraft: Sendable {
         self.validity = validity
         self.template = template
         self.sample = sample
+        self.partition = partition
     }
 }
 
@@ -64,6 +69,8 @@ public struct ReferenceInfo: Sendable, Hashable, Codable {
     public let status: ReferenceStatus
     /// Id of the key-encryption key its data key is wrapped under.
     public let keyID: String
+    /// The partition it is searched in, if any.
+    public let partition: String?
 }
 
 /// A decrypted, authenticated template with its metadata.
