@@ -62,13 +62,18 @@ public struct Decision: Sendable, Hashable, Codable {
     public var tier: String
     /// Each comparison that went into the decision.
     public var modalityScores: [ModalityScore]
-    /// Candidates above the threshold, best first (identify only).
+    /// The matched subject's candidate (identify only; empty for no match). An answer names
+    /// one subject or none: a second subject near the first makes the search ambiguous
+    /// (refused), never a longer list.
     public var candidates: [IdentificationCandidate]
     /// The engine's liveness decision (at the tier's APCER target, from the checks' scores),
     /// when a liveness result accompanied the probe.
     public var liveness: LivenessResult?
     /// The payment the probe was bound to and presented for, when it was one.
     public var payment: PaymentContext?
+    /// Identify only: the gallery searched, the per-comparison FMR and expected FPIR, and
+    /// where the threshold came from.
+    public var identification: IdentificationSummary?
     /// The probe's transaction id (hex), when it had one.
     public var transactionID: String?
     /// The protection form the probe arrived in.

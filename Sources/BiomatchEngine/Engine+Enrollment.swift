@@ -13,15 +13,23 @@ extension Engine {
     /// The reference's validity is the object's validity period, or from now for
     /// ``EngineConfiguration/referenceValidity`` when the object gives no end.
     ///
+    /// `partition`: the partition identification searches the references in; an object's
+    /// header may name it instead (``BiometricHeader/partition``), but not another one.
+    ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    public func enroll(_ message: [UInt8], subjectID: String) throws -> EnrollmentReceipt {
+    public func enroll(_ message: [UInt8], subjectID: String, partition: String? = nil) throws -> EnrollmentReceipt {
         let request = try admit(message, for: .enroll, subjectID: subjectID, payment: nil)
         do {
             var drafts: [ReferenceDraft] = []
             var qualities: [Int] = []
+            let named = try Self.partition(of: request.objects)
+            if let partition, let named, partition != named {
+                throw EngineError(.unsupportedObject, "the enrollment object names partition \(named), not \(partition)")
+            }
             for object in request.objects {
                 for template in try acquire([object], for: .enroll, checks: []).templates {
-                    let (draft, quality) = try self.draft(template, subjectID: subjectID, validity: object.header.validity)
+                    let (draft, quality) = try self.draft(template, subjectID: subjectID, validity: object.header.validity,
+                                                          partition: partition ?? named)
                     drafts.append(draft)
                     qualities.append(quality)
                 }
@@ -34,10 +42,11 @@ extension Engine {
 
     /// Enrolls a raw face image on a trusted local path (an enrollment desk): capture,
     /// quality gate, embedding, then as ``enroll(_:subjectID:)``.
-    public func enroll(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil) throws -> EnrollmentReceipt {
+    public func enroll(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil,
+                       partition: String? = nil) throws -> EnrollmentReceipt {
         do {
             let template = try captureFace(bytes).capture.template
-            let (draft, quality) = try draft(.face(template), subjectID: subjectID, validity: validity)
+            let (draft, quality) = try draft(.face(template), subjectID: subjectID, validity: validity, partition: partition)
             return try store([draft], subjectID: subjectID, qualities: [quality], reasons: ["raw face image, local"])
         } catch let error as EngineError where error.auditSequence == nil {
             throw journalRefusal(error, operation: .enroll, subjectID: subjectID)
@@ -46,7 +55,7 @@ extension Engine {
 
     /// Enrolls a raw fingerprint image (grey, at `dpi`) for `position` on a trusted local path.
     public func enroll(fingerImage bytes: [UInt8], dpi: Int = 500, position: FingerPosition, subjectID: String,
-                       validity: BiometricValidity? = nil) throws -> EnrollmentReceipt {
+                       validity: BiometricValidity? = nil, partition: String? = nil) throws -> EnrollmentReceipt {
         do {
             let template: FingerprintTemplate
             do {
@@ -55,7 +64,8 @@ extension Engine {
                 throw EngineError(.captureFailed, "no usable fingerprint: \(error)")
             }
             let record = try BiometricObject.finger(template, position: position, purpose: .enroll).data
-            let (draft, quality) = try draft(.finger(template, position: Int(position.rawValue), record: record), subjectID: subjectID, validity: validity)
+            let (draft, quality) = try draft(.finger(template, position: Int(position.rawValue), record: record), subjectID: subjectID,
+                                             validity: validity, partition: partition)
             return try store([draft], subjectID: subjectID, qualities: [quality], reasons: ["raw finger image, local"])
         } catch let error as EngineError where error.auditSequence == nil {
             throw journalRefusal(error, operation: .enroll, subjectID: subjectID)
@@ -68,7 +78,7 @@ extension Engine {
     public func revoke(subjectID: String, reason: String) throws -> RevocationReceipt {
         do {
             let seq = try store.revoke(subjectID: subjectID, reason: reason)
-            faceGallery?.remove(subjectID: subjectID)
+            identificationGalleries?.remove(subjectID: subjectID)
             return RevocationReceipt(subjectID: subjectID, auditSequence: seq)
         } catch StoreError.Code.notFound {
             throw EngineError(.unknownSubject, "subject \(subjectID) is not enrolled")
@@ -77,7 +87,10 @@ extension Engine {
         }
     }
 
-    private func draft(_ template: ProbeTemplate, subjectID: String, validity: BiometricValidity?) throws -> (ReferenceDraft, Int) {
+    private func draft(_ template: ProbeTemplate, subjectID: String, validity: BiometricValidity?, partition: String?) throws -> (ReferenceDraft, Int) {
+        if let partition, !BiometricHeader.isValidPartition(partition) {
+            throw EngineError(.unsupportedObject, "a partition is 1–128 printable characters without spaces")
+        }
         let now = clock()
         let notBefore = validity?.notBefore ?? now
         let notAfter = validity?.notAfter ?? configuration.referenceValidity.map { now.addingTimeInterval($0) }
@@ -91,13 +104,14 @@ extension Engine {
                 throw EngineError(.incompatibleTemplate, "the face template comes from \(t.modelID); this engine compares \(comparator.modelID)")
             }
             return (ReferenceDraft(subjectID: subjectID, modality: .face, modelID: t.modelID, modelVersion: t.modelVersion,
-                                   quality: t.quality, validity: period, template: t.serialized()), t.quality)
+                                   quality: t.quality, validity: period, template: t.serialized(), partition: partition), t.quality)
         case .finger(let t, let position, let record):
             guard t.quality >= configuration.enrollmentQualityFloor else {
                 throw EngineError(.qualityTooLow, "the finger has quality \(t.quality), under the enrollment floor \(configuration.enrollmentQualityFloor)")
             }
             return (ReferenceDraft(subjectID: subjectID, modality: .finger, fingerPosition: position, modelID: Self.fingerModelID,
-                                   modelVersion: Self.fingerModelVersion, quality: t.quality, validity: period, template: record), t.quality)
+                                   modelVersion: Self.fingerModelVersion, quality: t.quality, validity: period, template: record,
+                                   partition: partition), t.quality)
         }
     }
 
@@ -110,17 +124,7 @@ extension Engine {
         } catch {
             throw EngineError(.store, "the references could not be stored: \(error)")
         }
-        // Keep a loaded gallery current.
-        if faceGallery != nil {
-            var vectors: [[Float]] = [], entries: [(subjectID: String, referenceID: String)] = []
-            for (draft, outcome) in zip(drafts, outcomes) where draft.modality == .face {
-                if case .enrolled(let id) = outcome.outcome, let t = try? FaceTemplate(serialized: draft.template) {
-                    vectors.append(t.values)
-                    entries.append((subjectID, id))
-                }
-            }
-            if !vectors.isEmpty { try? faceGallery?.add(vectors, subjects: entries) }
-        }
+        // A loaded gallery picks the new references up from the store's change feed.
         return EnrollmentReceipt(subjectID: subjectID, referenceIDs: outcomes.map(\.outcome.referenceID),
                                  auditSequences: outcomes.map { $0.auditSequence ?? 0 }, qualities: qualities, reasons: reasons)
     }

@@ -123,7 +123,7 @@ extension Engine {
         logger.info("verified", metadata: ["outcome": "\(isMatch ? "match" : "no-match")", "tier": "\(tier.name)", "audit": "\(seq)"])
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "verify", subjectID: subjectID, score: score,
                         fmrTarget: tier.fmrTarget.key, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
-                        candidates: [], liveness: livenessDecision, payment: payment, transactionID: tx, protection: protection,
+                        candidates: [], liveness: livenessDecision, payment: payment, identification: nil, transactionID: tx, protection: protection,
                         reasons: reasons + [isMatch ? "score \(Self.format(score)) ≥ threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"
                                                     : "score \(Self.format(score)) < threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"],
                         auditSequence: seq)

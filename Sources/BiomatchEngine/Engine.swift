@@ -30,7 +30,8 @@ public actor Engine {
     let faceNormalizer: ScoreNormalizer?
     let fingerNormalizer: ScoreNormalizer
     let clock: @Sendable () -> Date
-    var faceGallery: FaceGalleryIndex?
+    /// The 1:N galleries, loaded on the first identification and kept in step with the store.
+    var identificationGalleries: IdentificationGalleries?
     let livenessAssessor: LivenessAssessor?
     /// The configuration's liveness thresholds, completed by the assessor's model
     /// calibrations, so the checks the engine runs are decided by their own calibration.

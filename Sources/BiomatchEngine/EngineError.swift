@@ -11,6 +11,7 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
             case qualityTooLow, livenessRequired, livenessFailed, unknownTier
             case unknownSubject, noActiveReference, invalidTemplate, incompatibleTemplate, captureFailed, store, unsupportedOperation
             case duplicateFinger, unreadableReference, paymentMismatch, invalidPayment, tierTooWeak
+            case galleryTooLarge, ambiguousIdentification
         }
         fileprivate let kind: Kind
         public var description: String { kind.rawValue }
@@ -76,6 +77,12 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let invalidPayment = Code(kind: .invalidPayment)
         /// The caller asked for a weaker risk tier than the payment's amount requires.
         public static let tierTooWeak = Code(kind: .tierTooWeak)
+        /// An identification would need a per-comparison FMR beyond the matcher's calibration
+        /// to hold the tier's false-positive identification rate: search within a partition.
+        public static let galleryTooLarge = Code(kind: .galleryTooLarge)
+        /// The best and the second-best distinct subject of an identification both match, or
+        /// lie within the configured margin of each other: refused, not resolved by rank.
+        public static let ambiguousIdentification = Code(kind: .ambiguousIdentification)
 
         /// Lets `catch EngineError.Code.replayed` match a thrown error by code.
         public static func ~= (code: Code, error: any Error) -> Bool {

@@ -66,8 +66,10 @@ public struct EngineConfiguration: Sendable {
     public var enrollmentRequiresIntegrity = true
     /// How long a new reference stays valid when its object gives no end, in seconds (nil: open).
     public var referenceValidity: TimeInterval? = 5 * 365 * 86_400
-    /// Most candidates an identification returns.
-    public var maximumCandidates = 5
+    /// How far the second-best distinct subject of an identification must stay below the
+    /// best, in decades of false-match evidence (−log10 FMR), besides staying below the
+    /// threshold; a closer runner-up makes the search ambiguous, and it is refused.
+    public var identificationMargin = 1.0
     /// Thresholds of the liveness checks (measured ones come from the PAD models'
     /// cross-validated calibrations; without them a learned check cannot pass).
     public var livenessCalibration = LivenessCalibration()

@@ -138,7 +138,8 @@ public struct BiometricPADScore: Sendable, Hashable {
 ///
 /// Encoded as a DER SEQUENCE with automatic tags `[0]`…`[6]` (version DEFAULT 0 is never
 /// encoded, as DER requires), the Biomatch transaction as `[7]`, the Biomatch
-/// presentation-attack scores as `[8]` and the Biomatch payment digest as `[9]`.
+/// presentation-attack scores as `[8]`, the Biomatch payment digest as `[9]` and the
+/// Biomatch identification partition as `[10]`.
 public struct BiometricHeader: Sendable, Hashable {
     /// Header version: 0 (`hv1`) is the only one defined.
     public var version: Int
@@ -162,12 +163,16 @@ public struct BiometricHeader: Sendable, Hashable {
     /// Biomatch extension `[9] OCTET STRING`, 32 bytes), so the probe cannot be presented
     /// for another payment.
     public var paymentDigest: [UInt8]?
+    /// The partition an identification probe is searched in, or an enrollment's references
+    /// are enrolled into (a merchant, a region, a phone-number hint group): 1–128 printable
+    /// characters without spaces (Biomatch extension `[10] UTF8String`).
+    public var partition: String?
 
     /// A header; only version 0 is defined.
     public init(version: Int = 0, recordType: ASN1ObjectIdentifier? = nil, dataType: BiometricDataType? = nil,
                 purpose: BiometricPurpose? = nil, quality: Int? = nil, validity: BiometricValidity? = nil,
                 format: BiometricFormat? = nil, transaction: BiometricTransaction? = nil,
-                presentationAttackScores: [BiometricPADScore]? = nil, paymentDigest: [UInt8]? = nil) {
+                presentationAttackScores: [BiometricPADScore]? = nil, paymentDigest: [UInt8]? = nil, partition: String? = nil) {
         self.version = version
         self.recordType = recordType
         self.dataType = dataType
@@ -178,6 +183,12 @@ public struct BiometricHeader: Sendable, Hashable {
         self.transaction = transaction
         self.presentationAttackScores = presentationAttackScores
         self.paymentDigest = paymentDigest
+        self.partition = partition
+    }
+
+    /// Whether `name` is a valid partition: 1–128 printable characters without spaces.
+    public static func isValidPartition(_ name: String) -> Bool {
+        (1...128).contains(name.utf8.count) && name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
     }
 
     static let supportedVersion = 0
@@ -194,6 +205,9 @@ public struct BiometricHeader: Sendable, Hashable {
         }
         if let transaction, !Self.transactionIDRange.contains(transaction.id.count) {
             throw FramingError(.invalidArgument, "transaction id must be 8–64 bytes, not \(transaction.id.count)")
+        }
+        if let partition, !Self.isValidPartition(partition) {
+            throw FramingError(.invalidArgument, "a partition is 1–128 printable characters without spaces")
         }
         if let paymentDigest, paymentDigest.count != Self.paymentDigestBytes {
             throw FramingError(.invalidArgument, "a payment digest is \(Self.paymentDigestBytes) bytes (SHA-256), not \(paymentDigest.count)")
@@ -259,6 +273,9 @@ public struct BiometricHeader: Sendable, Hashable {
             if let paymentDigest {
                 try ASN1OctetString(contentBytes: paymentDigest[...]).serialize(into: &coder, withIdentifier: contextTag(9))
             }
+            if let partition {
+                try ASN1UTF8String(partition).serialize(into: &coder, withIdentifier: contextTag(10))
+            }
         }
     }
 
@@ -272,7 +289,7 @@ public struct BiometricHeader: Sendable, Hashable {
         while let child = nodes.next() {
             // Fields appear at most once, in tag order.
             guard child.identifier.tagClass == .contextSpecific, child.identifier.tagNumber >= expected,
-                  child.identifier.tagNumber <= 9 else {
+                  child.identifier.tagNumber <= 10 else {
                 throw FramingError(.unexpectedTag, "BiometricHeader: unexpected or out-of-order element \(child.identifier)")
             }
             let tag = child.identifier.tagNumber
@@ -301,6 +318,14 @@ public struct BiometricHeader: Sendable, Hashable {
                 transaction = try Self.decodeTransaction(child)
             case 8:
                 presentationAttackScores = try Self.decodePADScores(child)
+            case 10:
+                let name: String
+                do { name = String(try ASN1UTF8String(derEncoded: child, withIdentifier: contextTag(10))) }
+                catch { throw FramingError.decoding(error, "BiometricHeader.partition") }
+                guard Self.isValidPartition(name) else {
+                    throw FramingError(.malformed, "BiometricHeader.partition must be 1–128 printable characters without spaces")
+                }
+                partition = name
             default:
                 let digest = try octets(child, contextTag(9), "BiometricHeader.paymentDigest")
                 guard digest.count == Self.paymentDigestBytes else {

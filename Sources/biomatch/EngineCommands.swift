@@ -82,6 +82,10 @@ func printDecision(_ decision: Decision, json: Bool) throws {
                      s.comparisons > 1 ? ", best of \(s.comparisons)" : ""))
     }
     if let p = decision.payment { print("payment \(p.displayAmount) to \(p.payee) (terminal \(p.terminal), reference \(p.reference))") }
+    if let i = decision.identification {
+        print(String(format: "gallery %d references (%d subjects)%@, per-comparison FMR %.1e, expected FPIR %.1e", i.gallerySize, i.gallerySubjects,
+                     i.partition.map { " in partition \($0)" } ?? "", i.perComparisonFmr, i.expectedFpir))
+    }
     for c in decision.candidates { print(String(format: "  candidate %@: %.4f (reference %@)", c.subjectID, c.score, c.referenceID)) }
     if let l = decision.liveness {
         print(String(format: "liveness: %@, fused %.3f at APCER %g", l.isBonaFide ? "bona fide" : "attack", l.fusedScore, l.targetAPCER))
@@ -139,8 +143,8 @@ struct VerifyCommand: AsyncParsableCommand {
 struct IdentifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identify",
-        abstract: "Identify a framed face probe against every active face reference (open-set 1:N).",
-        discussion: "Exit status: 0 a candidate above the threshold, 1 none, 5 refused, 4 integrity failure, 2 usage or store error.")
+        abstract: "Identify a framed face or finger probe against the active references of its partition, or of the whole store (open-set 1:N).",
+        discussion: "The threshold holds the tier's FPIR over the references searched (per-comparison FMR = FPIR / N) and only within the matcher's calibration: a larger search is refused (galleryTooLarge): name a partition in the probe (`object make --partition`). A second subject near the best makes the search ambiguous (refused). Exit status: 0 a match, 1 none, 5 refused, 4 integrity failure, 2 usage or store error.")
     @OptionGroup var options: EngineOptions
     @Option(help: "A framed identify probe (DER).") var object: String
     @Option(help: "Risk tier name (with --payment: a stricter tier than the amount's).") var tier: String?
@@ -178,6 +182,7 @@ struct EnrollCommand: AsyncParsableCommand {
     @Option(help: "Fingerprint image. Repeatable.") var finger: [String] = []
     @Option(help: "Finger position code 1–10 for each --finger.") var position: [UInt8] = []
     @Option(help: "Sensor resolution of the finger images.") var dpi = 500
+    @Option(help: "The partition (merchant, region, phone-number hint group) identification searches these references in.") var partition: String?
 
     func run() async throws {
         if batch.isBatch {
@@ -192,11 +197,11 @@ struct EnrollCommand: AsyncParsableCommand {
         var receipts: [EnrollmentReceipt] = []
         if let object {
             let bytes = try readBytes(object, "object file")
-            receipts.append(try await reportingEngineErrors { try await engine.enroll(bytes, subjectID: subject) })
+            receipts.append(try await reportingEngineErrors { try await engine.enroll(bytes, subjectID: subject, partition: partition) })
         }
         for path in face {
             let bytes = try readBytes(path, "image")
-            receipts.append(try await reportingEngineErrors { try await engine.enroll(faceImage: bytes, subjectID: subject) })
+            receipts.append(try await reportingEngineErrors { try await engine.enroll(faceImage: bytes, subjectID: subject, partition: partition) })
         }
         for (i, path) in finger.enumerated() {
             let bytes = try readBytes(path, "image")
@@ -205,7 +210,7 @@ struct EnrollCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             receipts.append(try await reportingEngineErrors {
-                try await engine.enroll(fingerImage: bytes, dpi: dpi, position: fingerPosition, subjectID: subject)
+                try await engine.enroll(fingerImage: bytes, dpi: dpi, position: fingerPosition, subjectID: subject, partition: partition)
             })
         }
         guard !receipts.isEmpty else {

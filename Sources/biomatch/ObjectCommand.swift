@@ -70,6 +70,7 @@ struct ObjectCommand: ParsableCommand {
         @Option(help: "Liveness result of the capture (JSON from `biomatch liveness --json`): its scores go in the headers (advisory to the engine), face checks with the face, fingerprint PAD with the fingers.") var liveness: String?
         @Option(help: "Bind the probe to the payment the payer saw: \"amount=50000,currency=CNY,payee=M1,terminal=T1,reference=R1\" (amount in minor units).") var payment: String?
         @Flag(help: "Probes: frame extracted templates instead of the captures (the engine then cannot run liveness checks).") var templates = false
+        @Option(help: "The partition (merchant, region, phone-number hint group) an identify probe is searched in, or an enrollment's references are enrolled into.") var partition: String?
 
         func run() throws {
             let purposes: [String: BiometricPurpose] = ["verify": .verify, "identify": .identify, "enroll": .enroll,
@@ -156,6 +157,13 @@ struct ObjectCommand: ParsableCommand {
                                     liveness: advisory, payment: paymentContext)
                     })
                 }
+            }
+            if let partition {
+                guard BiometricHeader.isValidPartition(partition) else {
+                    printError("--partition must be 1–128 printable characters without spaces")
+                    throw ExitCode(2)
+                }
+                for i in objects.indices { objects[i].header.partition = partition }
             }
             var integrity: IntegrityProtection?
             if let macKey {
@@ -275,6 +283,7 @@ struct HeaderReport: Encodable {
     var transactionTime: String?
     var presentationAttackScores: [String: Double]?
     var paymentDigest: String?
+    var partition: String?
 
     init(_ h: BiometricHeader) {
         let iso = ISO8601DateFormatter()
@@ -306,6 +315,7 @@ struct HeaderReport: Encodable {
         transactionTime = h.transaction.map { iso.string(from: $0.time) }
         presentationAttackScores = h.presentationAttackScores.map { $0.reduce(into: [:]) { $0[$1.check] = $1.score } }
         paymentDigest = h.paymentDigest.map { $0.map { String(format: "%02x", $0) }.joined() }
+        partition = h.partition
     }
 
     var text: String {
@@ -313,7 +323,7 @@ struct HeaderReport: Encodable {
          notBefore.map { "valid from \($0)" }, notAfter.map { "until \($0)" }, format,
          transactionID.map { "transaction \($0)" }, transactionTime.map { "captured \($0)" },
          presentationAttackScores.map { "PAD " + $0.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") },
-         paymentDigest.map { "bound to payment \($0.prefix(16))…" }]
+         paymentDigest.map { "bound to payment \($0.prefix(16))…" }, partition.map { "partition \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
     }
 }

@@ -21,6 +21,9 @@ extension StoreCommand {
         @Option(help: "Seed (ids and vectors derive from it).") var seed: UInt64 = 1
         @Option(help: "Embedding dimension.") var dimension = 128
         @Option(help: "Worker threads sealing batches.") var jobs = 2
+        @Option(help: "Model id the templates claim (sface-2021dec puts them in an engine's face gallery).") var modelID = "synthetic-unit"
+        @Option(help: "Model version the templates claim.") var modelVersion = "1"
+        @Option(help: "Deal the references into this many partitions (p0…), 0 for none.") var partitions = 0
 
         func run() throws {
             guard count > 0, batchSize > 0, (1...4096).contains(dimension) else {
@@ -35,7 +38,11 @@ extension StoreCommand {
             struct Ack: Encodable { let acknowledged: [String] }
             while first < count {
                 let n = min(batchSize, count - first)
-                let drafts = try (first ..< first + n).map { i in try Self.draft(i, seed: seed, dimension: dimension) }
+                let drafts = try (first ..< first + n).map { i in
+                    var d = try Self.draft(i, seed: seed, dimension: dimension, modelID: modelID, modelVersion: modelVersion)
+                    if partitions > 0 { d.partition = "p\(i % partitions)" }
+                    return d
+                }
                 let outcomes = try reportingStoreErrors { try store.enroll(drafts) }
                 for o in outcomes { if case .enrolled = o { enrolled += 1 } else { present += 1 } }
                 if options.json { try printStoreJSON(Ack(acknowledged: outcomes.map(\.referenceID)), lines: true) }
@@ -49,15 +56,15 @@ extension StoreCommand {
             }
         }
 
-        static func draft(_ i: Int, seed: UInt64, dimension: Int) throws -> ReferenceDraft {
+        static func draft(_ i: Int, seed: UInt64, dimension: Int, modelID: String = "synthetic-unit", modelVersion: String = "1") throws -> ReferenceDraft {
             let vector = SeededVectors.unit(count: 1, dimension: dimension, seed: seed &* 1_000_003 &+ UInt64(i) &+ 1)[0]
             let capture = CaptureMetadata(imageWidth: 112, imageHeight: 112, faceBox: Rectangle(x: 0, y: 0, width: 112, height: 112),
                                           detectorConfidence: 1, capturedAtMilliseconds: 0)
             let template = try reportingFaceErrors {
-                try FaceTemplate(embedding: vector, modelID: "synthetic-unit", modelVersion: "1", quality: 80, capture: capture)
+                try FaceTemplate(embedding: vector, modelID: modelID, modelVersion: modelVersion, quality: 80, capture: capture)
             }
             return ReferenceDraft(referenceID: "fill-\(seed)-\(i)", subjectID: "fill-subject-\(seed)-\(i)", modality: .face,
-                                  modelID: "synthetic-unit", modelVersion: "1", quality: 80, template: template.serialized())
+                                  modelID: modelID, modelVersion: modelVersion, quality: 80, template: template.serialized())
         }
     }
 

@@ -186,7 +186,8 @@ import Testing
         let probe = try SyntheticFaces.template(seed: 999, near: templates[7].values)
         let hit = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
         #expect(hit.isMatch && hit.subjectID == "s7" && hit.candidates.count == 1)
-        #expect(hit.fmrTarget == "1e-5", "1e-3 over 30 references needs ≤ 3.3e-5 per comparison")
+        #expect(hit.fmrTarget == "1e-3" && abs((hit.identification?.perComparisonFmr ?? 0) - 1e-3 / 30) < 1e-12,
+                "FPIR 1e-3 over 30 references: 3.3e-5 per comparison")
         _ = try await f.engine.revoke(subjectID: "s7", reason: "test")
         let miss = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
         #expect(!miss.isMatch && miss.candidates.isEmpty)

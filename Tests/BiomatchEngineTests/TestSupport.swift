@@ -4,7 +4,7 @@ import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
 import BiomatchLiveness
-import BiomatchStore
+@testable import BiomatchStore
 import Crypto
 import Foundation
 import Synchronization
@@ -42,27 +42,64 @@ struct TestTerminal {
     }
 }
 
-/// A throwaway SQLite store with an engine over it.
+/// The store backends an engine test may run on: SQLite always; PostgreSQL when
+/// `BIOMATCH_TEST_POSTGRES` names a server (Scripts/test.sh starts a private one).
+enum EngineStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var available: [EngineStoreKind] {
+        ProcessInfo.processInfo.environment["BIOMATCH_TEST_POSTGRES"].map { !$0.isEmpty } == true ? [.sqlite, .postgres] : [.sqlite]
+    }
+
+    var testDescription: String { rawValue }
+}
+
+/// A throwaway store (SQLite file, or a fresh PostgreSQL database) with an engine over it.
 final class EngineFixture {
     let directory: URL
     let store: TemplateStore
+    let location: StoreLocation
+    let key = KeyEncryptionKey.generate()
     let clock = TestClock()
     let terminal = TestTerminal()
     let engine: Engine
+    private let server: PostgresLocation?
 
     init(configuration: EngineConfiguration = .standard, pipeline: FacePipeline? = nil, comparator: FaceComparator = SyntheticFaces.comparator,
-         challengeKey: SymmetricKey? = nil, livenessAssessor: LivenessAssessor? = nil) throws {
+         challengeKey: SymmetricKey? = nil, livenessAssessor: LivenessAssessor? = nil, kind: EngineStoreKind = .sqlite) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("biomatch-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try TemplateStore.create(at: .sqlite(path: directory.appendingPathComponent("store.sqlite").path),
-                                         key: .key(KeyEncryptionKey.generate()), actor: "engine-test")
+        switch kind {
+        case .sqlite:
+            server = nil
+            location = .sqlite(path: directory.appendingPathComponent("store.sqlite").path)
+        case .postgres:
+            let admin = try PostgresLocation(url: ProcessInfo.processInfo.environment["BIOMATCH_TEST_POSTGRES"] ?? "")
+            var db = admin
+            db.database = "biomatch_engine_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            try PostgresBackend.administer(admin, "CREATE DATABASE \(db.database)")
+            server = admin
+            location = .postgres(db)
+        }
+        store = try TemplateStore.create(at: location, key: .key(key), actor: "engine-test")
         engine = try Engine(store: store, keys: terminal.engineKeys, configuration: configuration, facePipeline: pipeline,
                             faceComparator: comparator, livenessAssessor: livenessAssessor, challengeKey: challengeKey, clock: clock.function)
+    }
+
+    /// The store's location as a command-line `--store` value.
+    var storeArgument: String {
+        switch location {
+        case .sqlite(let path): return path
+        case .postgres(let db): return "postgres://\(db.username)@\(db.host):\(db.port)/\(db.database)"
+        }
     }
 
     deinit {
         store.close()
         try? FileManager.default.removeItem(at: directory)
+        if let server, case .postgres(let db) = location {
+            try? PostgresBackend.administer(server, "DROP DATABASE IF EXISTS \(db.database) WITH (FORCE)")
+        }
     }
 }
 

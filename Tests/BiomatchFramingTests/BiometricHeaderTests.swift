@@ -58,9 +58,19 @@ import Testing
         expectFramingError(.unexpectedTag) {
             _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x06, 0x83, 0x01, 0x01, 0x83, 0x01, 0x02]), identifier: .sequence)
         }
-        // an unknown field [10]
+        // an unknown field [11]
         expectFramingError(.unexpectedTag) {
-            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x8A, 0x01, 0x01]), identifier: .sequence)
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x03, 0x8B, 0x01, 0x01]), identifier: .sequence)
+        }
+    }
+
+    @Test func aPartitionIsPrintableTextInTagTen() throws {
+        #expect(try roundTrip(BiometricHeader(purpose: .identify, partition: "merchant-42")).partition == "merchant-42")
+        expectFramingError(.invalidArgument) { _ = try roundTrip(BiometricHeader(partition: "two words")) }
+        expectFramingError(.invalidArgument) { _ = try roundTrip(BiometricHeader(partition: "")) }
+        // "a b" on the wire.
+        expectFramingError(.malformed) {
+            _ = try BiometricHeader(derEncoded: try DER.parse([0x30, 0x05, 0x8A, 0x03, 0x61, 0x20, 0x62]), identifier: .sequence)
         }
     }
 

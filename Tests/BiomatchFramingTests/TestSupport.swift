@@ -37,7 +37,7 @@ enum Fixtures {
         format: .biomatchFaceTemplate,
         transaction: BiometricTransaction(id: Array(0..<16), time: Date(timeIntervalSince1970: 1_785_000_000)),
         presentationAttackScores: [BiometricPADScore(check: "passive-face", score: 0.9312), BiometricPADScore(check: "depth", score: 0.75)],
-        paymentDigest: Array(100..<132))
+        paymentDigest: Array(100..<132), partition: "merchant-7")
 
     /// A face object and a finger object, as a multi-modal probe carries them.
     static let objects: [BiometricObject] = [
