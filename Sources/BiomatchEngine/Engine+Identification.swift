@@ -6,6 +6,7 @@ import BiomatchKernels
 import BiomatchLiveness
 import BiomatchStore
 import Foundation
+import Logging
 
 /// How an identification held its false-positive identification rate.
 public struct IdentificationSummary: Sendable, Hashable, Codable {
@@ -203,9 +204,16 @@ extension Engine {
                 var galleries = IdentificationGalleries(faceModelID: faceComparator?.modelID, matcher: fingerMatcher)
                 // The feed position first: a change made during the load is applied again after it.
                 galleries.appliedChange = try store.changeSequence()
+                let faceModelID = faceComparator?.modelID
                 for modality in [Modality.face, .finger] {
-                    _ = try store.loadTemplates(modality: modality, at: nil, decode: { $0 }) { batch in
-                        for loaded in batch { try galleries.put(loaded.value) }
+                    // Decoding runs on every core inside the load; the galleries take each window whole.
+                    let report = try store.loadTemplates(modality: modality, at: nil,
+                                                         decode: { try IdentificationGalleries.decode($0, faceModelID: faceModelID) }) { batch in
+                        try galleries.put(batch.map { ($0.info, $0.value) })
+                    }
+                    // Unreadable references cannot match (they are left out); an operator must know.
+                    for id in report.decodeFailures + report.integrityFailures {
+                        logger.error("a reference could not be read into the gallery; left out", metadata: ["reference": "\(id)"])
                     }
                 }
                 identificationGalleries = galleries

@@ -62,38 +62,65 @@ struct IdentificationGalleries {
         return (referencesInScope.filter { $0.key.modality == modality }.values.reduce(0, +), subjectsByModality[modality]?.count ?? 0)
     }
 
-    /// Adds or replaces a stored reference (one the engine cannot search, such as a face of
-    /// another model, is left out).
-    mutating func put(_ stored: StoredTemplate) throws {
-        remove(referenceID: stored.info.id)
-        let entry = GalleryEntry(modality: stored.info.modality, subjectID: stored.info.subjectID, referenceID: stored.info.id, partition: stored.info.partition,
-                                 validity: stored.info.validity)
+    /// A stored reference decoded for a gallery: a face vector or a finger template.
+    enum Payload: Sendable {
+        case face([Float])
+        case finger(FingerprintTemplate)
+    }
+
+    /// Decodes a stored reference for the galleries (thread-safe: loading runs it on every
+    /// core); nil for one the engine cannot search, such as a face of another model.
+    static func decode(_ stored: StoredTemplate, faceModelID: String?) throws -> Payload? {
         switch stored.info.modality {
         case .face:
-            guard stored.info.modelID == faceModelID else { return }
-            let vector = try FaceTemplate(serialized: stored.template).values
-            if faceDimension == nil { faceDimension = vector.count }
-            guard vector.count == faceDimension else { return }
-            let gallery = faces[entry.partition] ?? VectorGallery(dimension: vector.count, mode: .float32)
-            let id = nextFaceID
-            nextFaceID += 1
-            try gallery.add([vector], ids: [id])
-            faces[entry.partition] = gallery
-            faceIDs[entry.referenceID] = id
-            faceEntries[id] = entry.referenceID
+            guard stored.info.modelID == faceModelID else { return nil }
+            return .face(try FaceTemplate(serialized: stored.template).values)
         case .finger:
-            guard stored.info.modelID == Engine.fingerModelID else { return }
+            guard stored.info.modelID == Engine.fingerModelID else { return nil }
             let record = try FingerMinutiaeRecord(bytes: stored.template)
             let view = record.views.count == 1 ? 0 : record.views.firstIndex { Int($0.position) == stored.info.fingerPosition } ?? 0
-            fingers[entry.partition, default: FingerprintGallery(matcher: matcher)]
-                .add(try FingerprintTemplate(record: record, view: view), id: entry.referenceID)
+            return .finger(try FingerprintTemplate(record: record, view: view))
         }
-        entries[entry.referenceID] = entry
-        referencesBySubject[entry.subjectID, default: []].insert(entry.referenceID)
-        let scope = Scope(modality: entry.modality, partition: entry.partition)
-        subjectsInScope[scope, default: [:]][entry.subjectID, default: 0] += 1
-        subjectsByModality[entry.modality, default: [:]][entry.subjectID, default: 0] += 1
-        referencesInScope[scope, default: 0] += 1
+    }
+
+    /// Adds or replaces a stored reference (one the engine cannot search is left out).
+    mutating func put(_ stored: StoredTemplate) throws {
+        try put([(stored.info, try Self.decode(stored, faceModelID: faceModelID))])
+    }
+
+    /// Adds or replaces decoded references; faces go into their galleries one batch per partition.
+    mutating func put(_ batch: [(info: ReferenceInfo, payload: Payload?)]) throws {
+        var faceBatches: [String?: (vectors: [[Float]], ids: [UInt64])] = [:]
+        for (info, payload) in batch {
+            remove(referenceID: info.id)
+            guard let payload else { continue }
+            let entry = GalleryEntry(modality: info.modality, subjectID: info.subjectID, referenceID: info.id, partition: info.partition,
+                                     validity: info.validity)
+            switch payload {
+            case .face(let vector):
+                if faceDimension == nil { faceDimension = vector.count }
+                guard vector.count == faceDimension else { continue }
+                let id = nextFaceID
+                nextFaceID += 1
+                faceBatches[entry.partition, default: ([], [])].vectors.append(vector)
+                faceBatches[entry.partition, default: ([], [])].ids.append(id)
+                faceIDs[entry.referenceID] = id
+                faceEntries[id] = entry.referenceID
+            case .finger(let template):
+                fingers[entry.partition, default: FingerprintGallery(matcher: matcher)].add(template, id: entry.referenceID)
+            }
+            entries[entry.referenceID] = entry
+            referencesBySubject[entry.subjectID, default: []].insert(entry.referenceID)
+            let scope = Scope(modality: entry.modality, partition: entry.partition)
+            subjectsInScope[scope, default: [:]][entry.subjectID, default: 0] += 1
+            subjectsByModality[entry.modality, default: [:]][entry.subjectID, default: 0] += 1
+            referencesInScope[scope, default: 0] += 1
+        }
+        for (partition, batch) in faceBatches {
+            let gallery = faces[partition] ?? VectorGallery(dimension: faceDimension ?? batch.vectors[0].count, mode: .float32)
+            try gallery.add(batch.vectors, ids: batch.ids)
+            faces[partition] = gallery
+        }
     }
 
     /// Removes a reference, wherever it is.

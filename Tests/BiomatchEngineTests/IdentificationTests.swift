@@ -99,6 +99,16 @@ import Testing
         let decision = try await f.engine.identify(probe, tier: "low")
         #expect(decision.isMatch && decision.subjectID == "alice" && decision.rule == "finger")
         #expect(decision.identification?.gallerySize == 2 && abs((decision.identification?.perComparisonFmr ?? 0) - 5e-4) < 1e-12)
+        // Eleven finger references need 9.1e-5 per comparison, beyond the finger calibration (1e-4).
+        for i in 0..<9 {
+            let template = try EvidenceCountingAttackTests.finger("finger/p2_1.png")
+            let record = try template.record(format: .iso19794_2_2005, position: .rightIndex).encoded()
+            _ = try f.store.enroll([ReferenceDraft(subjectID: "filler-\(i)", modality: .finger, fingerPosition: 2, modelID: Engine.fingerModelID,
+                                                   modelVersion: Engine.fingerModelVersion, quality: template.quality, template: record)])
+        }
+        let again = try f.terminal.frame([try .finger(try EvidenceCountingAttackTests.finger("finger/p1_2.png"), position: .rightIndex,
+                                                      purpose: .identify, transaction: .fresh(at: f.clock.date))])
+        await expectRefusal(.galleryTooLarge) { try await f.engine.identify(again, tier: "low") }
     }
 
     /// Acceptance 2: a revocation made by another process is honoured by the next
