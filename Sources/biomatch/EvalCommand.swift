@@ -8,7 +8,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Accuracy evaluation (ISO/IEC 19795-1 figures).",
-        subcommands: [Face.self, Finger.self, Altered.self, Fusion.self, Pad.self, Identify.self])
+        subcommands: [Face.self, Finger.self, Altered.self, Fusion.self, Pad.self, Identify.self, FingerTail.self])
 
     struct Face: ParsableCommand {
         static let configuration = CommandConfiguration(
