@@ -79,7 +79,7 @@ extension Engine {
             return try decideIdentification(probe, partition: partition, tier: tier, liveness: liveness, protection: request.protection.form,
                                             transaction: request.transaction, payment: payment)
         } catch let error as EngineError where error.auditSequence == nil {
-            throw journalRefusal(error, operation: .identify, subjectID: nil)
+            throw journalRefusal(error, operation: .identify, subjectID: nil, transaction: request.transaction)
         }
     }
 
@@ -154,7 +154,7 @@ extension Engine {
             + (payment.map { " payment=\($0.amount)\($0.currency) digest=\(Self.hexPrefix($0.digest))" } ?? "")
             + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
         let seq = try journal(.identify, subjectID: candidate?.entry.subjectID, referenceID: candidate?.entry.referenceID,
-                              outcome: isMatch ? "match" : "no-match", detail: detail)
+                              outcome: isMatch ? "match" : "no-match", detail: detail, transaction: transaction)
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "identify", subjectID: candidate?.entry.subjectID,
                         score: best?.score ?? -1, fmrTarget: tier.fmrTarget.key, threshold: threshold,
                         rule: modality.rawValue, tier: tier.name,

@@ -90,7 +90,7 @@ extension Engine {
                                                  advisory: try Self.framedLivenessScores(request.objects) ?? [],
                                                  tier: tier, modalities: acquired.modalities)
         } catch let error as EngineError {
-            throw journalRefusal(error, operation: .verify, subjectID: subjectID)
+            throw journalRefusal(error, operation: .verify, subjectID: subjectID, transaction: request.transaction)
         }
         return try decideVerification(acquired.templates, subjectID: subjectID, tier: tier, liveness: livenessDecision,
                                       protection: request.protection.form, transaction: request.transaction, payment: payment)
@@ -109,7 +109,7 @@ extension Engine {
             let decided = try decisionScore(scores, target: tier.fmrTarget)
             (score, threshold, rule, reasons) = (decided.0, decided.1, decided.2, compared.notes + decided.3)
         } catch let error as EngineError {
-            throw journalRefusal(error, operation: .verify, subjectID: subjectID)
+            throw journalRefusal(error, operation: .verify, subjectID: subjectID, transaction: transaction)
         }
         let isMatch = score >= threshold
         let best = scores.max { $0.evidence < $1.evidence }
@@ -119,7 +119,8 @@ extension Engine {
             + (livenessDecision.map { " liveness=\(Self.format($0.fusedScore))@apcer\($0.targetAPCER)" } ?? "")
             + (payment.map { " payment=\($0.amount)\($0.currency) digest=\(Self.hexPrefix($0.digest))" } ?? "")
             + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
-        let seq = try journal(.verify, subjectID: subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail)
+        let seq = try journal(.verify, subjectID: subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail,
+                              transaction: transaction)
         logger.info("verified", metadata: ["outcome": "\(isMatch ? "match" : "no-match")", "tier": "\(tier.name)", "audit": "\(seq)"])
         return Decision(outcome: isMatch ? "match" : "no-match", operation: "verify", subjectID: subjectID, score: score,
                         fmrTarget: tier.fmrTarget.key, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
@@ -134,9 +135,11 @@ extension Engine {
     }
 
     /// Writes a decision's journal entry; a journal that cannot be written stops the decision.
-    func journal(_ action: AuditAction, subjectID: String?, referenceID: String?, outcome: String, detail: String) throws -> Int64 {
+    func journal(_ action: AuditAction, subjectID: String?, referenceID: String?, outcome: String, detail: String,
+                 transaction: BiometricTransaction? = nil) throws -> Int64 {
         do {
-            return try store.recordMatch(action, subjectID: subjectID, referenceID: referenceID, outcome: outcome, detail: detail)
+            return try store.recordMatch(action, subjectID: subjectID, referenceID: referenceID, outcome: outcome, detail: detail,
+                                         transactionID: transaction?.idHex)
         } catch {
             throw EngineError(.store, "the decision could not be journaled, so it is withheld: \(error)")
         }

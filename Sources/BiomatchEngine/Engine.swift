@@ -131,11 +131,15 @@ extension Engine {
     }
 
     /// Journals a refusal and returns the error carrying the entry's sequence.
-    func journalRefusal(_ error: EngineError, operation: Operation, subjectID: String?, detail: String = "") -> EngineError {
+    ///
+    /// `transaction`: the admitted probe's transaction, which the entry then concludes (so it
+    /// is refused as a replay even if the replay table is emptied).
+    func journalRefusal(_ error: EngineError, operation: Operation, subjectID: String?, detail: String = "",
+                        transaction: BiometricTransaction? = nil) -> EngineError {
         var error = error
         do {
             error.auditSequence = try store.recordMatch(operation.auditAction, subjectID: subjectID, outcome: "refused:\(error.code)",
-                                                        detail: detail.isEmpty ? error.message : detail)
+                                                        detail: detail.isEmpty ? error.message : detail, transactionID: transaction?.idHex)
         } catch {
             // The refusal stands either way; an unjournaled one is logged loudly.
             logger.error("could not journal a refusal", metadata: ["code": "\(error)"])

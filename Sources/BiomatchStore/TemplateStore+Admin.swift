@@ -104,8 +104,11 @@ extension TemplateStore {
         return ids
     }
 
-    /// Authenticates and opens every stored record (templates and samples); returns the
-    /// ids of those that fail. For periodic integrity sweeps and after a crash.
+    /// Authenticates and opens every stored record (templates and samples), and checks
+    /// every subject and key row is genuine and current: each subject is the version the
+    /// journal last wrote and lists exactly its references, each key row likewise, and no
+    /// reference is left without its subject. Returns the ids of what fails (subjects as
+    /// `subject:ID`, keys as `kek:ID`). For periodic integrity sweeps and after a crash.
     public func verifyRecords(pageSize: Int = 4096) throws -> (checked: Int, failures: [String]) {
         var checked = 0
         var failures: [String] = []
@@ -118,8 +121,28 @@ extension TemplateStore {
                 checked += 1
                 do {
                     _ = try open(row)
-                    if let s = try backend.read({ try $0.sample(row.id) }) { _ = try open(s, subjectID: row.subjectID) }
+                    let (subject, sample) = try backend.read { s in (try s.subject(row.subjectID), try s.sample(row.id)) }
+                    if subject == nil { throw StoreError(.integrity, "reference \(row.id) has no subject") }
+                    if let sample { _ = try open(sample, subjectID: row.subjectID) }
                 } catch let e as StoreError where e.code == .integrity { failures.append(row.id) }
+            }
+        }
+        var afterID = ""
+        while true {
+            let page = try backend.read { try $0.subjectPage(afterID: afterID, limit: pageSize) }
+            guard let last = page.last else { break }
+            afterID = last.id
+            for subject in page {
+                checked += 1
+                do { _ = try backend.read { try checkedSubject(subject.id, in: $0) } } catch let e as StoreError where e.code == .integrity {
+                    failures.append("subject:\(subject.id)")
+                }
+            }
+        }
+        for row in try backend.read({ try $0.keyRows() }) {
+            checked += 1
+            do { try backend.read { try rows.checkFresh(row, in: $0, audit: audit) } } catch let e as StoreError where e.code == .integrity {
+                failures.append(keyRecord(row.id))
             }
         }
         return (checked, failures)

@@ -59,12 +59,15 @@ struct ExportArchive {
         var sample: Payload?
         /// Absent in archives made before partitions (and for references without one).
         var partition: String?
+        /// The row's version; absent in archives of first-format stores, whose templates
+        /// are bound without one (``TemplateStore/legacyTemplateAAD(storeID:_:)``).
+        var version: Int64?
         var mac: String?
 
         enum CodingKeys: String, CodingKey {
             case id, subjectID = "subject_id", modality, fingerPosition = "finger_position", modelID = "model_id"
             case modelVersion = "model_version", quality, createdAt = "created_at", validFrom = "valid_from"
-            case validUntil = "valid_until", status, template, sample, partition, mac
+            case validUntil = "valid_until", status, template, sample, partition, version, mac
         }
     }
 
@@ -155,7 +158,7 @@ extension TemplateStore {
                     id: row.id, subjectID: row.subjectID, modality: row.modality, fingerPosition: row.fingerPosition, modelID: row.modelID,
                     modelVersion: row.modelVersion, quality: row.quality, createdAt: row.createdAt, validFrom: row.validFrom,
                     validUntil: row.validUntil, status: row.status, template: ExportArchive.payload(template),
-                    sample: sample.map(ExportArchive.payload), partition: row.partition)) { $0.mac = $1 }
+                    sample: sample.map(ExportArchive.payload), partition: row.partition, version: row.version)) { $0.mac = $1 }
                 report.references += 1
             }
         }
@@ -227,8 +230,9 @@ extension TemplateStore {
                 let sourceRow = ReferenceRow(id: r.id, subjectID: r.subjectID, modality: r.modality, fingerPosition: r.fingerPosition,
                                              modelID: r.modelID, modelVersion: r.modelVersion, quality: r.quality, createdAt: r.createdAt,
                                              validFrom: r.validFrom, validUntil: r.validUntil, status: r.status, template: sealed,
-                                             partition: r.partition)
-                let template = try sealed.open(aad: Self.templateAAD(storeID: Array(source), sourceRow), keys: ring, what: "archive line \(line)")
+                                             partition: r.partition, version: r.version ?? 0)
+                let aad = r.version == nil ? Self.legacyTemplateAAD(storeID: Array(source), sourceRow) : Self.templateAAD(storeID: Array(source), sourceRow)
+                let template = try sealed.open(aad: aad, keys: ring, what: "archive line \(line)")
                 var sample: [UInt8]?
                 if let s = r.sample {
                     sample = try ExportArchive.sealed(s, keyID: exportKey.id, line: line)

@@ -69,7 +69,7 @@ extension TemplateStore {
                                    quality: Int64(d.quality), createdAt: now, validFrom: d.validity.notBefore, validUntil: d.validity.notAfter,
                                    status: ReferenceStatus.active.rawValue,
                                    template: SealedPayload(keyID: "", wrappedKey: [], nonce: [], ciphertext: [], tag: []),
-                                   partition: d.partition)
+                                   partition: d.partition, version: Self.freshVersion())
             if revoked.contains(row.id) { row.status = ReferenceStatus.revoked.rawValue }
             row.template = try SealedPayload.seal(d.template, aad: templateAAD(row), under: kek)
             var sample: SampleRow?
@@ -83,34 +83,48 @@ extension TemplateStore {
             var writer = try AuditWriter(chain: audit, session: session)
             // Two lookups for the whole batch, then writes only (pipelined on PostgreSQL).
             let existing = try session.existingReferenceIDs(rows.map(\.0.id))
-            var subjects = try session.subjects(rows.map(\.0.subjectID))
+            let stored = try session.subjects(rows.map(\.0.subjectID))
             var outcomes: [(outcome: EnrollmentOutcome, auditSequence: Int64?)] = []
             var seen = Set<String>()
-            var newSubjects: [SubjectRow] = [], newReferences: [ReferenceRow] = [], newSamples: [SampleRow] = []
+            var newReferences: [ReferenceRow] = [], newSamples: [SampleRow] = []
+            // Each subject touched: its row and references as they will stand, and the last entry.
+            var touched: [String: (subject: SubjectRow, references: [ReferenceRow])] = [:]
+            var order: [String] = []
             for (row, sample) in rows {
                 if seen.contains(row.id) || existing.contains(row.id) {
                     outcomes.append((.alreadyPresent(referenceID: row.id), nil))
                     continue
                 }
                 seen.insert(row.id)
-                if let subject = subjects[row.subjectID] {
-                    guard try verified(subject).status == ReferenceStatus.active.rawValue else {
-                        throw StoreError(.revoked, "subject \(row.subjectID) is revoked; nothing in this batch was stored")
+                if touched[row.subjectID] == nil {
+                    if stored[row.subjectID] != nil {
+                        let current = try checkedSubject(row.subjectID, in: session)
+                        guard current.subject.status == ReferenceStatus.active.rawValue else {
+                            throw StoreError(.revoked, "subject \(row.subjectID) is revoked; nothing in this batch was stored")
+                        }
+                        touched[row.subjectID] = current
+                    } else {
+                        touched[row.subjectID] = (SubjectRow(id: row.subjectID, status: ReferenceStatus.active.rawValue, createdAt: now, mac: []), [])
                     }
-                } else {
-                    var s = SubjectRow(id: row.subjectID, status: ReferenceStatus.active.rawValue, createdAt: now, mac: [])
-                    s.mac = mac(s)
-                    newSubjects.append(s)
-                    subjects[row.subjectID] = s
+                    order.append(row.subjectID)
                 }
                 newReferences.append(row)
                 if let sample { newSamples.append(sample) }
                 let seq = try writer.append(actor: actor, action: .enroll, subjectID: row.subjectID, referenceID: row.id,
                                             outcome: row.status == ReferenceStatus.active.rawValue ? "enrolled" : "enrolled-revoked",
                                             detail: "\(row.modality) \(row.modelID)", time: now)
+                touched[row.subjectID]?.references.append(row)
+                touched[row.subjectID]?.subject.version = seq
                 outcomes.append((.enrolled(referenceID: row.id), seq))
             }
-            try session.insertBatch(subjects: newSubjects, references: newReferences, samples: newSamples)
+            let subjects = order.compactMap { id in
+                touched[id].map { entry -> SubjectRow in
+                    var s = entry.subject
+                    s.manifest = self.rows.manifest(entry.references)
+                    return self.rows.sealed(s)
+                }
+            }
+            try session.insertBatch(subjects: subjects, references: newReferences, samples: newSamples)
             try session.appendChanges(newReferences.map { ($0.subjectID, $0.id) }, time: now)
             try writer.finish()
             return outcomes
@@ -129,8 +143,17 @@ extension TemplateStore {
     ///
     /// - Throws: ``StoreError`` `notFound`, `integrity` (any stored byte altered) or `wrongKey`.
     public func template(_ referenceID: String) throws -> StoredTemplate {
-        guard let row = try backend.read({ try $0.reference(referenceID) }) else {
-            throw StoreError(.notFound, "no reference \(referenceID)")
+        let row: ReferenceRow = try backend.read { session in
+            guard let row = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
+            // The row must be the one its subject lists (not an earlier copy put back).
+            let listed: [ReferenceRow]
+            do { listed = try checkedSubject(row.subjectID, in: session).references } catch StoreError.Code.notFound {
+                throw StoreError(.integrity, "reference \(referenceID) names subject \(row.subjectID), which is not stored: the row was altered or its subject removed behind the store's back")
+            }
+            guard listed.contains(row) else {
+                throw StoreError(.integrity, "reference \(referenceID) changed while it was read; read it again")
+            }
+            return row
         }
         return try open(row)
     }
@@ -139,9 +162,8 @@ extension TemplateStore {
     ///
     /// - Throws: ``StoreError`` `integrity`, `wrongKey` or `notFound` (no such reference).
     public func sample(_ referenceID: String) throws -> [UInt8]? {
-        let (row, sample) = try backend.read { s in (try s.reference(referenceID), try s.sample(referenceID)) }
-        guard let row else { throw StoreError(.notFound, "no reference \(referenceID)") }
-        let reference = try open(row)  // the sample's binding to its subject is only as good as the row's
+        let sample = try backend.read { try $0.sample(referenceID) }
+        let reference = try template(referenceID)  // the sample's binding to its subject is only as good as the row's
         guard let sample else { return nil }
         return try open(sample, subjectID: reference.info.subjectID)
     }
@@ -150,9 +172,7 @@ extension TemplateStore {
     ///
     /// - Throws: ``StoreError`` `notFound` for an unknown subject, `integrity`.
     public func references(subjectID: String) throws -> [ReferenceInfo] {
-        let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
-        guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
-        _ = try verified(subject)
+        let rows = try backend.read { try checkedSubject(subjectID, in: $0).references }
         return try rows.map { try open($0).info }
     }
 
@@ -160,9 +180,8 @@ extension TemplateStore {
     ///
     /// - Throws: ``StoreError`` `notFound`, `revoked` (the subject is revoked), `integrity`.
     public func activeTemplates(subjectID: String, modality: Modality, at time: Int64 = TemplateStore.now()) throws -> [StoredTemplate] {
-        let (subject, rows) = try backend.read { s in (try s.subject(subjectID), try s.references(subjectID: subjectID)) }
-        guard let subject else { throw StoreError(.notFound, "no subject \(subjectID)") }
-        guard try verified(subject).status == ReferenceStatus.active.rawValue else { throw StoreError(.revoked, "subject \(subjectID) is revoked") }
+        let (subject, rows) = try backend.read { try checkedSubject(subjectID, in: $0) }
+        guard subject.status == ReferenceStatus.active.rawValue else { throw StoreError(.revoked, "subject \(subjectID) is revoked") }
         return try rows.filter { $0.modality == modality.rawValue }.map { try open($0) }
             .filter { $0.info.status == .active && $0.info.validity.contains(time) }
     }
@@ -174,12 +193,15 @@ extension TemplateStore {
     public func revoke(referenceID: String, reason: String = "") throws {
         try backend.write { session in
             guard let stored = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
+            var (subject, references) = try checkedSubject(stored.subjectID, in: session)
             let row = try resealed(stored, status: .revoked)
             try session.replaceReference(id: referenceID, with: row)
             try session.appendChanges([(row.subjectID, row.id)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
-            _ = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
-                                  outcome: "revoked", detail: Self.clip(reason), time: Self.now())
+            subject.version = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
+                                                outcome: "revoked", detail: Self.clip(reason), time: Self.now())
+            subject.manifest = rows.manifest(references.map { $0.id == row.id ? row : $0 })
+            try session.putSubject(rows.sealed(subject))
             try writer.finish()
         }
     }
@@ -191,20 +213,21 @@ extension TemplateStore {
     @discardableResult
     public func revoke(subjectID: String, reason: String = "") throws -> Int64 {
         try backend.write { session in
-            guard let stored = try session.subject(subjectID) else { throw StoreError(.notFound, "no subject \(subjectID)") }
-            var subject = try verified(stored)
-            subject.status = ReferenceStatus.revoked.rawValue
-            subject.mac = mac(subject)
-            try session.putSubject(subject)
+            var (subject, references) = try checkedSubject(subjectID, in: session)
             var count = 0
-            for stored in try session.references(subjectID: subjectID) where stored.status != ReferenceStatus.revoked.rawValue {
-                try session.replaceReference(id: stored.id, with: try resealed(stored, status: .revoked))
+            for (i, stored) in references.enumerated() where stored.status != ReferenceStatus.revoked.rawValue {
+                references[i] = try resealed(stored, status: .revoked)
+                try session.replaceReference(id: stored.id, with: references[i])
                 count += 1
             }
             try session.appendChanges([(subjectID, nil)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
             let seq = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
                                         detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
+            subject.status = ReferenceStatus.revoked.rawValue
+            subject.version = seq
+            subject.manifest = rows.manifest(references)
+            try session.putSubject(rows.sealed(subject))
             try writer.finish()
             return seq
         }
@@ -218,12 +241,15 @@ extension TemplateStore {
     public func delete(referenceID: String) throws {
         try backend.write { session in
             guard let row = try session.reference(referenceID) else { throw StoreError(.notFound, "no reference \(referenceID)") }
+            var (subject, references) = try checkedSubject(row.subjectID, in: session)
             try session.deleteSample(referenceID)
             try session.deleteReference(referenceID)
             try session.appendChanges([(row.subjectID, referenceID)], time: Self.now())
             var writer = try AuditWriter(chain: audit, session: session)
-            _ = try writer.append(actor: actor, action: .delete, subjectID: row.subjectID, referenceID: referenceID,
-                                  outcome: "deleted", detail: "data key destroyed", time: Self.now())
+            subject.version = try writer.append(actor: actor, action: .delete, subjectID: row.subjectID, referenceID: referenceID,
+                                                outcome: "deleted", detail: "data key destroyed", time: Self.now())
+            subject.manifest = rows.manifest(references.filter { $0.id != referenceID })
+            try session.putSubject(rows.sealed(subject))
             try writer.finish()
         }
         try backend.purgeDeleted()
@@ -234,8 +260,7 @@ extension TemplateStore {
     /// - Throws: ``StoreError`` `notFound`, `backend`.
     public func delete(subjectID: String) throws {
         try backend.write { session in
-            guard try session.subject(subjectID) != nil else { throw StoreError(.notFound, "no subject \(subjectID)") }
-            let rows = try session.references(subjectID: subjectID)
+            let rows = try checkedSubject(subjectID, in: session).references
             for row in rows {
                 try session.deleteSample(row.id)
                 try session.deleteReference(row.id)
@@ -256,14 +281,18 @@ extension TemplateStore {
     ///
     /// - Returns: the entry's sequence number, for the decision to cite.
     @discardableResult
-    public func recordMatch(_ action: AuditAction, subjectID: String?, referenceID: String? = nil, outcome: String, detail: String = "") throws -> Int64 {
+    /// `transactionID`: the probe transaction the entry concludes; the journal then refuses
+    /// that transaction again even if the replay table is emptied behind the store's back.
+    public func recordMatch(_ action: AuditAction, subjectID: String?, referenceID: String? = nil, outcome: String, detail: String = "",
+                            transactionID: String? = nil) throws -> Int64 {
         guard action == .verify || action == .identify || (action == .enroll && outcome.hasPrefix("refused")) else {
             throw StoreError(.invalidArgument, "recordMatch takes verify, identify or a refused enroll; \(action.rawValue) is journaled by the store itself")
         }
         return try backend.write { session in
             var writer = try AuditWriter(chain: audit, session: session)
             let seq = try writer.append(actor: actor, action: action, subjectID: subjectID, referenceID: referenceID,
-                                        outcome: Self.clip(outcome), detail: Self.clip(detail), time: Self.now())
+                                        outcome: Self.clip(outcome), detail: Self.clip(detail), time: Self.now(),
+                                        transactionID: transactionID.map(Self.clip))
             try writer.finish()
             return seq
         }
@@ -271,6 +300,8 @@ extension TemplateStore {
 
     /// Remembers a probe's transaction id until `expiry` (ms since 1970), for anti-replay
     /// shared by every process and node on this store; expired ids are dropped as it goes.
+    /// An id the audit journal records as concluded (``recordMatch(_:subjectID:referenceID:outcome:detail:transactionID:)``)
+    /// is a replay whatever the replay table holds, so emptying the table revives no probe.
     ///
     /// - Returns: false when the id is already remembered and unexpired: a replay.
     /// - Throws: ``StoreError`` `invalidArgument` for an empty or over-long id, `backend`.
@@ -282,7 +313,7 @@ extension TemplateStore {
             }
             let fresh = try session.rememberTransaction(id, expiresAt: expiry, now: now)
             replayTableReady.store(true, ordering: .releasing)
-            return fresh
+            return try fresh && !session.hasAudit(transactionID: id)
         }
     }
 
@@ -304,12 +335,16 @@ extension TemplateStore {
 
     static func clip(_ text: String) -> String { String(text.prefix(200)) }
 
+    /// A reference row's version: random and never 0, so an earlier copy never matches.
+    static func freshVersion() -> Int64 { Int64.random(in: 1...Int64.max) }
+
     /// The row with a new status, its template authenticated and sealed again (the status
     /// is bound into the GCM additional data). A tampered row is refused, not rewritten.
     func resealed(_ stored: ReferenceRow, status: ReferenceStatus) throws -> ReferenceRow {
         let plain = try open(stored).template
         var row = stored
         row.status = status.rawValue
+        row.version = Self.freshVersion()
         row.template = try SealedPayload.seal(plain, aad: templateAAD(row), under: keys.primary)
         return row
     }

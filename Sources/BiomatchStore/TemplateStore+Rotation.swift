@@ -42,12 +42,16 @@ extension TemplateStore {
                     throw StoreError(.rotationInProgress, "a rotation to key \(id) is unfinished; finish it with that key first")
                 }
             }
-            var rows = try session.keyRows()
+            let rows = try session.keyRows()
+            for row in rows { try self.rows.checkFresh(row, in: session, audit: audit) }
+            var writer = try AuditWriter(chain: audit, session: session)
             var old: [String] = []
             for var row in rows where row.id != newKey.id && row.status != KeyStatus.retired.rawValue {
                 if row.status != KeyStatus.rotatingOut.rawValue {
                     row.status = KeyStatus.rotatingOut.rawValue
-                    try session.putKeyRow(row)
+                    row.version = try writer.append(actor: actor, action: .keyRotation, referenceID: keyRecord(row.id), outcome: "rotating-out",
+                                                    detail: "to \(newKey.id)", time: Self.now())
+                    try session.putKeyRow(self.rows.sealed(row))
                 }
                 old.append(row.id)
             }
@@ -55,15 +59,13 @@ extension TemplateStore {
                 throw StoreError(.wrongKey, "records are wrapped under key \(id), which this handle does not hold; open the store with it to rotate")
             }
             if !rows.contains(where: { $0.id == newKey.id }) {
-                rows.append(KeyRow(id: newKey.id, status: KeyStatus.active.rawValue, createdAt: Self.now(),
-                                   wrappedIntegrityKey: try Self.wrap(integrityKey, under: newKey)))
-                try session.putKeyRow(rows[rows.count - 1])
+                let seq = try writer.append(actor: actor, action: .keyRotation, referenceID: keyRecord(newKey.id), outcome: "started",
+                                            detail: "from \(old.joined(separator: ",")) to \(newKey.id)", time: Self.now())
+                try session.putKeyRow(self.rows.sealed(KeyRow(id: newKey.id, status: KeyStatus.active.rawValue, createdAt: Self.now(),
+                                                              wrappedIntegrityKey: try Self.wrap(integrityKey, under: newKey), version: seq)))
                 try session.setMeta(Meta.rotationTarget, Array(newKey.id.utf8))
-                var writer = try AuditWriter(chain: audit, session: session)
-                _ = try writer.append(actor: actor, action: .keyRotation, outcome: "started",
-                                      detail: "from \(old.joined(separator: ",")) to \(newKey.id)", time: Self.now())
-                try writer.finish()
             }
+            try writer.finish()
             return old
         }
         // From here this handle wraps new records under the new key and opens either.
@@ -101,15 +103,16 @@ extension TemplateStore {
         let retired: Bool = try backend.write { session in
             let counts = try session.counts()
             guard oldIDs.allSatisfy({ (counts.referencesByKey[$0] ?? 0) + (counts.samplesByKey[$0] ?? 0) == 0 }) else { return false }
+            var writer = try AuditWriter(chain: audit, session: session)
             for var row in try session.keyRows() where oldIDs.contains(row.id) {
+                try self.rows.checkFresh(row, in: session, audit: audit)
                 row.status = KeyStatus.retired.rawValue
                 row.wrappedIntegrityKey = []
-                try session.putKeyRow(row)
+                row.version = try writer.append(actor: actor, action: .keyRotation, referenceID: keyRecord(row.id), outcome: "retired",
+                                                detail: "\(state.rewrapped) re-wrapped in this run; rotated to \(newKey.id)", time: Self.now())
+                try session.putKeyRow(self.rows.sealed(row))
             }
             try session.setMeta(Meta.rotationTarget, [])
-            var writer = try AuditWriter(chain: audit, session: session)
-            _ = try writer.append(actor: actor, action: .keyRotation, outcome: "completed",
-                                  detail: "\(state.rewrapped) re-wrapped in this run; retired \(oldIDs.joined(separator: ","))", time: Self.now())
             try writer.finish()
             return true
         }

@@ -11,9 +11,16 @@ import Logging
 /// store and to every metadata field of its row — reference id, subject, modality,
 /// finger position, model id and version, quality, dates, status — so a ciphertext moved
 /// to another row, or any altered byte, is an ``StoreError/Code/integrity`` error, and
-/// a revocation cannot be undone behind the store's back. Subject rows carry an HMAC
-/// under the store's integrity key. Every change appends an entry to an HMAC-chained
+/// a revocation cannot be undone behind the store's back. Subject and key rows carry an
+/// HMAC under the store's integrity key. Every change appends an entry to an HMAC-chained
 /// audit journal in the same transaction.
+///
+/// Earlier genuine versions put back are caught as well: every reference row carries a
+/// fresh random version (bound into its AAD) that its subject's manifest lists; every
+/// subject and key row carries the sequence number of the journal entry that last wrote
+/// it, checked against the journal whenever it is read; the journal's writer refuses to
+/// extend a chain that does not end where its MACed head says; and a head signed and kept
+/// outside the database (an anchor) catches a rollback of everything at once.
 ///
 /// One handle may be used from many threads; writers are serialised by the database
 /// (across processes and, on PostgreSQL, across nodes).
@@ -27,16 +34,18 @@ public final class TemplateStore: Sendable {
         static let rotationTarget = "rotation_target"
     }
 
-    static let formatName = "biomatch-template-store-1"
+    static let formatName = "biomatch-template-store-2"
+    /// Stores of the first format lack record versions; this build does not read them.
+    static let legacyFormatNames = ["biomatch-template-store-1"]
 
     let backend: any StoreBackend
     let storeID: [UInt8]
     let ring: LockedRing
     /// The keys this handle holds now (a rotation adds the new key).
     var keys: KeyRing { ring.value }
-    /// HMAC keyed with the row key (subject rows), copied per use: the key schedule is paid once.
-    let rowMAC: HMAC<SHA256>
-    let audit: AuditChain
+    /// Subject and key row MACs, manifests and the freshness checks.
+    let rows: RowAuthenticator
+    var audit: AuditChain { rows.audit }
     /// Who this handle acts as in the audit journal.
     public let actor: String
     let logger = Logger(label: "biomatch.store")
@@ -54,11 +63,7 @@ public final class TemplateStore: Sendable {
         self.storeID = storeID
         ring = LockedRing(keys)
         self.actor = actor
-        rowMAC = HMAC<SHA256>(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
-                                                          info: Array("biomatch row mac v1".utf8), outputByteCount: 32))
-        audit = AuditChain(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
-                                                       info: Array("biomatch audit mac v1".utf8), outputByteCount: 32),
-                           storeID: storeID)
+        rows = RowAuthenticator(storeID: storeID, integrityKey: integrityKey)
     }
 
     /// The current time in ms since 1970, the store's clock.
@@ -101,9 +106,11 @@ public final class TemplateStore: Sendable {
             try session.setMeta(Meta.storeID, storeID)
             try session.setMeta(Meta.createdAt, Array(String(now).utf8))
             if let scrypt { try session.setMeta(Meta.scrypt, Array(try JSONEncoder().encode(scrypt))) }
-            try session.putKeyRow(KeyRow(id: kek.id, status: KeyStatus.active.rawValue, createdAt: now, wrappedIntegrityKey: wrapped))
             var writer = try AuditWriter(chain: store.audit, session: session)
-            _ = try writer.append(actor: actor, action: .initialize, outcome: "created", detail: "key \(kek.id)", time: now)
+            let seq = try writer.append(actor: actor, action: .initialize, referenceID: keyRecord(kek.id), outcome: "created",
+                                        detail: "key \(kek.id)", time: now)
+            try session.putKeyRow(store.rows.sealed(KeyRow(id: kek.id, status: KeyStatus.active.rawValue, createdAt: now,
+                                                           wrappedIntegrityKey: wrapped, version: seq)))
             try writer.finish()
         }
         store.logger.info("created template store", metadata: ["location": "\(location)", "key": "\(kek.id)"])
@@ -140,24 +147,7 @@ public final class TemplateStore: Sendable {
             throw error
         }
         let backend = try location.backend(readOnly: readOnly)
-        do {
-            try upgradeIfNeeded(backend, readOnly: readOnly)
-        } catch {
-            backend.close()
-            throw error
-        }
         return TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
-    }
-
-    /// Adds the partition column and the change feed to a store made before them.
-    private static func upgradeIfNeeded(_ backend: any StoreBackend, readOnly: Bool) throws {
-        guard try !backend.read({ try $0.schemaIsCurrent() }) else { return }
-        guard !readOnly else {
-            throw StoreError(.unsupportedStore, "\(backend.location) predates reference partitions and the change feed; open it once for writing to upgrade it")
-        }
-        try backend.write { session in
-            if try !session.schemaIsCurrent() { try session.upgradeSchema() }
-        }
     }
 
     private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {
@@ -168,6 +158,9 @@ public final class TemplateStore: Sendable {
             (try s.meta(Meta.format), try s.meta(Meta.storeID), try s.meta(Meta.scrypt), try s.keyRows())
         }
         guard let format, String(decoding: format, as: UTF8.self) == formatName else {
+            if let format, legacyFormatNames.contains(String(decoding: format, as: UTF8.self)) {
+                throw StoreError(.unsupportedStore, "\(backend.location) is a store of the first format, whose records carry no versions; export it with the Biomatch that made it (`store export`) and import the archive into a new store")
+            }
             throw StoreError(.unsupportedStore, "\(backend.location) is not a store of format \(formatName)")
         }
         guard let storeID, storeID.count == 16 else { throw StoreError(.integrity, "the store id of \(backend.location) is missing or malformed") }
@@ -196,6 +189,14 @@ public final class TemplateStore: Sendable {
             integrityKey = ik
             if primary == nil { primary = kek }
         }
+        if let integrityKey {
+            // Every key row must be genuine and current: a retired key's row put back (to open
+            // the store with a stolen old key) is caught here.
+            let probe = RowAuthenticator(storeID: storeID, integrityKey: integrityKey)
+            try backend.read { session in
+                for row in keyRows { try probe.checkFresh(row, in: session, audit: probe.audit) }
+            }
+        }
         guard let integrityKey, let primary else {
             let ids = keks.map(\.id).joined(separator: ", ")
             if keks.contains(where: { k in keyRows.contains { $0.id == k.id } }) {
@@ -223,13 +224,33 @@ public final class TemplateStore: Sendable {
         case retired
     }
 
-    /// The template's additional authenticated data: the store and every metadata field
-    /// of the row, so altering any of them (or moving the ciphertext) fails the GCM tag.
+    /// The template's additional authenticated data: the store, every metadata field and
+    /// the version of the row, so altering any of them (or moving the ciphertext, or putting
+    /// an earlier version back) fails the GCM tag or the subject's manifest.
     /// Not bound: the key id and wrapped data key, which a rotation rewrites (the key
     /// wrap has its own integrity check, and an unknown key id is refused).
     static func templateAAD(storeID: [UInt8], _ row: ReferenceRow) -> [UInt8] {
-        // A partition is bound under its own domain, so rows without one keep their v1 bytes
-        // and neither setting nor clearing a partition behind the store's back goes unseen.
+        var e = CanonicalEncoder(domain: "biomatch template aad v3")
+        e.data(storeID)
+        e.string(row.id)
+        e.string(row.subjectID)
+        e.string(row.modality)
+        e.int(row.fingerPosition)
+        e.string(row.modelID)
+        e.string(row.modelVersion)
+        e.int(row.quality)
+        e.int(row.createdAt)
+        e.optionalInt(row.validFrom)
+        e.optionalInt(row.validUntil)
+        e.string(row.status)
+        e.optionalData(row.partition.map { Array($0.utf8) })
+        e.int(row.version)
+        return e.bytes
+    }
+
+    /// The AAD of a first-format store's template (no version; a partition under its own
+    /// domain), to import archives such stores exported.
+    static func legacyTemplateAAD(storeID: [UInt8], _ row: ReferenceRow) -> [UInt8] {
         var e = CanonicalEncoder(domain: row.partition == nil ? "biomatch template aad v1" : "biomatch template aad v2")
         e.data(storeID)
         e.string(row.id)
@@ -259,25 +280,22 @@ public final class TemplateStore: Sendable {
 
     func sampleAAD(_ referenceID: String, subjectID: String) -> [UInt8] { Self.sampleAAD(storeID: storeID, referenceID, subjectID: subjectID) }
 
-    func mac(_ row: SubjectRow) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch subject row v1")
-        e.string(row.id)
-        e.string(row.status)
-        e.int(row.createdAt)
-        var h = rowMAC
-        h.update(data: e.bytes)
-        return Array(h.finalize())
+    /// The subject row, authenticated and checked to be the latest (see ``RowAuthenticator``).
+    func verified(_ row: SubjectRow, in session: any StoreSession) throws -> SubjectRow {
+        try rows.checkFresh(row, in: session)
+        return row
     }
 
-    func verified(_ row: SubjectRow) throws -> SubjectRow {
-        // Constant time, so response timing says nothing about how much of a forged MAC was right.
-        let expected = mac(row)
-        var diff: UInt8 = row.mac.count == expected.count ? 0 : 1
-        for (a, b) in zip(expected, row.mac) { diff |= a ^ b }
-        guard diff == 0 else {
-            throw StoreError(.integrity, "subject \(row.id) fails its integrity check: the stored record was altered")
-        }
-        return row
+    /// A subject and its references, read in one snapshot and checked together: the subject
+    /// is genuine and current, and its references are exactly those it lists.
+    ///
+    /// - Throws: ``StoreError`` `notFound` for no such subject, `integrity`.
+    func checkedSubject(_ subjectID: String, in session: any StoreSession) throws -> (subject: SubjectRow, references: [ReferenceRow]) {
+        guard let subject = try session.subject(subjectID) else { throw StoreError(.notFound, "no subject \(subjectID)") }
+        try rows.checkFresh(subject, in: session)
+        let references = try session.references(subjectID: subjectID)
+        try rows.checkManifest(subject, references: references)
+        return (subject, references)
     }
 
     func info(_ row: ReferenceRow) throws -> ReferenceInfo {

@@ -238,22 +238,65 @@ extension StoreCommand {
     }
 
     struct Audit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The audit journal.", subcommands: [Verify.self])
+        static let configuration = CommandConfiguration(abstract: "The audit journal.", subcommands: [Verify.self, Anchor.self])
 
         struct Verify: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Check the journal's HMAC chain; exit 4 when it fails.")
+            static let configuration = CommandConfiguration(
+                abstract: "Check the journal's HMAC chain; exit 4 when it fails.",
+                discussion: "With --anchor (a head signed by `store audit anchor` and kept outside the database) and the signer's public key, also check that the journal still extends that head: a journal rolled back with its head fails.")
             @OptionGroup var options: StoreOptions
+            @Option(help: "An anchor file (`store audit anchor`).") var anchor: String?
+            @Option(help: "The anchor signer's ECDSA P-256 public key (PEM); the key to trust comes from you, never from the anchor.") var anchorKey: String?
 
             func run() throws {
                 let store = try options.open(readOnly: true)
                 defer { store.close() }
-                let v = try reportingStoreErrors { try store.verifyAudit() }
+                let v: AuditVerification
+                if let anchor {
+                    guard let anchorKey else {
+                        printError("--anchor needs --anchor-key: the signer's public key you trust")
+                        throw ExitCode(2)
+                    }
+                    let decoded: AuditAnchor
+                    do { decoded = try JSONDecoder().decode(AuditAnchor.self, from: Data(try readBytes(anchor, "anchor file"))) } catch let e as ExitCode { throw e } catch {
+                        printError("\(anchor) is not an audit anchor: \(error)")
+                        throw ExitCode(2)
+                    }
+                    let key = try FramingKeyOptions.publicKey(anchorKey)
+                    v = try reportingStoreErrors { try store.verifyAudit(anchor: decoded, publicKey: key) }
+                } else {
+                    v = try reportingStoreErrors { try store.verifyAudit() }
+                }
                 if options.json { try printStoreJSON(v) } else if v.valid {
                     print("audit journal valid: \(v.entries) entries; head \(v.headSequence) \(v.headMAC)")
                 } else {
                     print("audit journal INVALID at entry \(v.firstInvalidSequence ?? 0): \(v.problem ?? "")")
                 }
                 if !v.valid { throw ExitCode(4) }
+            }
+        }
+
+        struct Anchor: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Sign the journal's current head (ECDSA P-256) for keeping outside the database.",
+                discussion: "Checks the whole journal first. Keep the file where whoever can write the database cannot (another system, write-once media); `store audit verify --anchor FILE --anchor-key PUB` then proves the journal still extends it.")
+            @OptionGroup var options: StoreOptions
+            @Option(help: "The signing key (ECDSA P-256 private key, PEM, mode 0600: `object keygen --kind signing`).") var signKey: String
+            @Option(help: "The anchor file to write (mode 0600; never overwritten).") var out: String
+
+            func run() throws {
+                let store = try options.open(readOnly: true)
+                defer { store.close() }
+                let key = try FramingKeyOptions.privateKey(signKey)
+                let anchor = try reportingStoreErrors { try store.anchorAudit(signingKey: key) }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                guard !FileManager.default.fileExists(atPath: out),
+                      FileManager.default.createFile(atPath: out, contents: try encoder.encode(anchor), attributes: [.posixPermissions: 0o600]) else {
+                    printError("cannot write \(out) (it exists, or the folder is not writable)")
+                    throw ExitCode(2)
+                }
+                if options.json { try printStoreJSON(anchor) } else { print("anchored entry \(anchor.sequence) \(anchor.mac) in \(out)") }
             }
         }
     }

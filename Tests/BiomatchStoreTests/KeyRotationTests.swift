@@ -21,7 +21,7 @@ struct KeyRotationTests {
         #expect(try fresh.template("ref-8").template == templateBytes(8))
         #expect(try fresh.sample("ref-8") == templateBytes(10_008, count: 200))
         #expect(try fresh.verifyAudit().valid)
-        #expect(try fresh.auditEntries(after: 0, limit: 100).filter { $0.action == "key-rotation" }.map(\.outcome) == ["started", "completed"])
+        #expect(try fresh.auditEntries(after: 0, limit: 100).filter { $0.action == "key-rotation" }.map(\.outcome) == ["rotating-out", "started", "retired"])
         // The old handle may no longer wrap new records.
         expectStoreError(.wrongKey) { try f.store.enroll([draft(99)]) }
         fresh.close()

@@ -55,21 +55,12 @@ struct PartitionAndChangeFeedTests {
         #expect(try f.store.changeSequence() == changes.last?.seq)
     }
 
-    /// A store made before partitions and the change feed is upgraded by a writable open;
-    /// a read-only open of it says so.
-    @Test func aStoreFromBeforeIsUpgradedByAWritableOpen() throws {
+    /// A store of the first format (no record versions) is refused with the way out.
+    @Test func aFirstFormatStoreIsRefusedWithTheWayOut() throws {
         let f = try StoreFixture(.sqlite)
-        try f.store.enroll([draft(1)])
-        try f.store.backend.write { session in
-            try session.executeForTesting("DROP TABLE reference_change")
-            try session.executeForTesting("ALTER TABLE template_reference DROP COLUMN partition_id")
-        }
+        try f.store.backend.write { try $0.setMeta(TemplateStore.Meta.format, Array("biomatch-template-store-1".utf8)) }
         f.store.close()
-        #expect(throws: StoreError.self) { _ = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "reader", readOnly: true) }
-        let reopened = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "writer")
-        defer { reopened.close() }
-        #expect(try reopened.template("ref-1").info.partition == nil)
-        try reopened.enroll([{ var d = draft(2); d.partition = "p"; return d }()])
-        #expect(try reopened.changes(after: 0).map(\.referenceID) == ["ref-2"])
+        let message = expectStoreError(.unsupportedStore) { try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "t") }
+        #expect(message.contains("export"))
     }
 }

@@ -81,7 +81,8 @@ struct AuditChain {
     }
 
     static func encode(_ row: AuditRow, previous: [UInt8]) -> [UInt8] {
-        var e = CanonicalEncoder(domain: "biomatch audit entry v1")
+        // An entry that concludes a probe transaction binds its id under its own domain.
+        var e = CanonicalEncoder(domain: row.transactionID == nil ? "biomatch audit entry v1" : "biomatch audit entry v2")
         e.data(previous)
         e.int(row.seq)
         e.int(row.time)
@@ -91,7 +92,21 @@ struct AuditChain {
         e.optionalData(row.referenceID.map { Array($0.utf8) })
         e.string(row.outcome)
         e.string(row.detail)
+        if let id = row.transactionID { e.string(id) }
         return e.bytes
+    }
+
+    /// Whether `row` is a genuine entry of this journal: its MAC checks against the entry
+    /// before it (read from `session`), or the genesis for the first.
+    func isGenuine(_ row: AuditRow, in session: any StoreSession) throws -> Bool {
+        let previous: [UInt8]
+        if row.seq == 1 {
+            previous = genesis
+        } else {
+            guard let before = try session.audit(seq: row.seq - 1) else { return false }
+            previous = before.mac
+        }
+        return isValid(row, previous: previous)
     }
 
     /// The head record: sequence (8 bytes) ‖ last MAC (32) ‖ MAC of both (32).
@@ -121,24 +136,38 @@ struct AuditWriter {
     private var previous: [UInt8]
     private var buffered: [AuditRow] = []
 
+    /// A writer continuing the journal, which must end where its MACed head says: a journal
+    /// whose last entries were cut off (or one grown behind the head) is never extended.
+    ///
+    /// - Throws: ``StoreError`` `integrity` when the journal and its head disagree.
     init(chain: AuditChain, session: any StoreSession) throws {
         self.chain = chain
         self.session = session
-        if let last = try session.lastAudit() {
+        let last = try session.lastAudit()
+        if let last {
             sequence = last.seq
             previous = last.mac
         } else {
             sequence = 0
             previous = chain.genesis
         }
+        let head = try session.meta(TemplateStore.Meta.auditHead).flatMap(chain.parseHead)
+        switch (head, last) {
+        case (nil, nil):
+            break  // a new store
+        case (let head?, _) where head.sequence == sequence && head.mac == previous:
+            break
+        default:
+            throw StoreError(.integrity, "the audit journal ends at entry \(sequence) but its head records \(head.map { "entry \($0.sequence)" } ?? "none that checks"): entries were cut off or added behind the store's back, so it is not extended; run `biomatch store audit verify`")
+        }
     }
 
     @discardableResult
     mutating func append(actor: String, action: AuditAction, subjectID: String? = nil, referenceID: String? = nil,
-                         outcome: String, detail: String = "", time: Int64) throws -> Int64 {
+                         outcome: String, detail: String = "", time: Int64, transactionID: String? = nil) throws -> Int64 {
         sequence += 1
         var row = AuditRow(seq: sequence, time: time, actor: actor, action: action.rawValue, subjectID: subjectID,
-                           referenceID: referenceID, outcome: outcome, detail: detail, mac: [])
+                           referenceID: referenceID, outcome: outcome, detail: detail, mac: [], transactionID: transactionID)
         row.mac = chain.mac(of: row, previous: previous)
         buffered.append(row)
         previous = row.mac

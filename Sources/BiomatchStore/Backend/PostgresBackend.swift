@@ -225,9 +225,10 @@ final class PostgresBackend: StoreBackend {
 
         func putKeyRow(_ row: KeyRow) throws {
             execute("""
-                INSERT INTO kek (id, status, created_at, wrapped_integrity_key) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key
-                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.wrappedIntegrityKey)])
+                INSERT INTO kek (id, status, created_at, wrapped_integrity_key, version, mac) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key,
+                  version = excluded.version, mac = excluded.mac
+                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.wrappedIntegrityKey), .int(row.version), .bytes(row.mac)])
         }
 
         func subject(_ id: String) throws -> SubjectRow? {
@@ -236,9 +237,10 @@ final class PostgresBackend: StoreBackend {
 
         func putSubject(_ row: SubjectRow) throws {
             execute("""
-                INSERT INTO subject (id, status, created_at, mac) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac
-                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.mac)])
+                INSERT INTO subject (id, status, created_at, mac, version, manifest) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac,
+                  version = excluded.version, manifest = excluded.manifest
+                """, [.text(row.id), .text(row.status), .int(row.createdAt), .bytes(row.mac), .int(row.version), .bytes(row.manifest)])
         }
 
         func deleteSubject(_ id: String) throws {
@@ -251,7 +253,7 @@ final class PostgresBackend: StoreBackend {
             [.text(row.id), .text(row.subjectID), .text(row.modality), .int(row.fingerPosition), .text(row.modelID), .text(row.modelVersion),
              .int(row.quality), .int(row.createdAt), .optional(row.validFrom), .optional(row.validUntil), .text(row.status),
              .text(row.template.keyID), .bytes(row.template.wrappedKey), .bytes(row.template.nonce), .bytes(row.template.ciphertext),
-             .bytes(row.template.tag), row.partition.map(Value.text) ?? .null]
+             .bytes(row.template.tag), row.partition.map(Value.text) ?? .null, .int(row.version)]
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
@@ -281,26 +283,30 @@ final class PostgresBackend: StoreBackend {
             // so sequence numbers follow the batch order.
             if !subjects.isEmpty {
                 execute("""
-                    INSERT INTO subject (id, status, created_at, mac)
-                    SELECT a, b, c, d FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[]) WITH ORDINALITY AS t(a, b, c, d, n) ORDER BY n
-                    """, [.texts(subjects.map(\.id)), .texts(subjects.map(\.status)), .ints(subjects.map(\.createdAt)), .blobs(subjects.map(\.mac))])
+                    INSERT INTO subject (id, status, created_at, mac, version, manifest)
+                    SELECT a, b, c, d, e, f FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::int8[], $6::bytea[])
+                      WITH ORDINALITY AS t(a, b, c, d, e, f, n) ORDER BY n
+                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac,
+                      version = excluded.version, manifest = excluded.manifest
+                    """, [.texts(subjects.map(\.id)), .texts(subjects.map(\.status)), .ints(subjects.map(\.createdAt)), .blobs(subjects.map(\.mac)),
+                          .ints(subjects.map(\.version)), .blobs(subjects.map(\.manifest))])
             }
             if !references.isEmpty {
                 let r = references
                 execute("""
                     INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
-                      created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id)
-                    SELECT a, b, c, d, e, f, g, h, NULLIF(i, \(Value.nullInt)), NULLIF(j, \(Value.nullInt)), k, l, m, o, p, q, NULLIF(s, '')
+                      created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id, version)
+                    SELECT a, b, c, d, e, f, g, h, NULLIF(i, \(Value.nullInt)), NULLIF(j, \(Value.nullInt)), k, l, m, o, p, q, NULLIF(s, ''), v
                     FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::int8[], $8::int8[],
                                 $9::int8[], $10::int8[], $11::text[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[],
-                                $17::text[])
-                      WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, o, p, q, s, n) ORDER BY n
+                                $17::text[], $18::int8[])
+                      WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, o, p, q, s, v, n) ORDER BY n
                     """, [.texts(r.map(\.id)), .texts(r.map(\.subjectID)), .texts(r.map(\.modality)), .ints(r.map(\.fingerPosition)),
                           .texts(r.map(\.modelID)), .texts(r.map(\.modelVersion)), .ints(r.map(\.quality)), .ints(r.map(\.createdAt)),
                           .ints(r.map { $0.validFrom ?? Value.nullInt }), .ints(r.map { $0.validUntil ?? Value.nullInt }),
                           .texts(r.map(\.status)), .texts(r.map(\.template.keyID)), .blobs(r.map(\.template.wrappedKey)),
                           .blobs(r.map(\.template.nonce)), .blobs(r.map(\.template.ciphertext)), .blobs(r.map(\.template.tag)),
-                          .texts(r.map { $0.partition ?? "" })])  // "" is no partition (ids are never empty)
+                          .texts(r.map { $0.partition ?? "" }), .ints(r.map(\.version))])  // "" is no partition (ids are never empty)
             }
             for s in samples { try putSample(s) }
         }
@@ -309,7 +315,7 @@ final class PostgresBackend: StoreBackend {
             execute("""
                 UPDATE template_reference SET id = $1, subject_id = $2, modality = $3, finger_position = $4, model_id = $5,
                   model_version = $6, quality = $7, created_at = $8, valid_from = $9, valid_until = $10, status = $11, key_id = $12,
-                  wrapped_key = $13, nonce = $14, ciphertext = $15, tag = $16, partition_id = $17 WHERE id = $18
+                  wrapped_key = $13, nonce = $14, ciphertext = $15, tag = $16, partition_id = $17, version = $18 WHERE id = $19
                 """, Self.values(row) + [.text(id)])
         }
 
@@ -413,29 +419,40 @@ final class PostgresBackend: StoreBackend {
             guard !rows.isEmpty else { return }
             execute("""
                 INSERT INTO audit_journal (\(StoreSchema.auditColumns))
-                SELECT a, b, c, d, NULLIF(e, ''), NULLIF(f, ''), g, h, i
-                FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
-                  WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, n) ORDER BY n
+                SELECT a, b, c, d, NULLIF(e, ''), NULLIF(f, ''), g, h, i, NULLIF(j, '')
+                FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[])
+                  WITH ORDINALITY AS t(a, b, c, d, e, f, g, h, i, j, n) ORDER BY n
                 """, [.ints(rows.map(\.seq)), .ints(rows.map(\.time)), .texts(rows.map(\.actor)), .texts(rows.map(\.action)),
                       .texts(rows.map { $0.subjectID ?? "" }), .texts(rows.map { $0.referenceID ?? "" }), .texts(rows.map(\.outcome)),
-                      .texts(rows.map(\.detail)), .blobs(rows.map(\.mac))])
+                      .texts(rows.map(\.detail)), .blobs(rows.map(\.mac)), .texts(rows.map { $0.transactionID ?? "" })])
+        }
+
+        func audit(seq: Int64) throws -> AuditRow? {
+            try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq = $1", [.int(seq)]).first.map(Self.auditRow)
+        }
+
+        func lastAudit(subjectID: String, actions: [String]) throws -> AuditRow? {
+            try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE subject_id = $1 AND action = ANY($2) ORDER BY seq DESC LIMIT 1",
+                      [.text(subjectID), .texts(actions)]).first.map(Self.auditRow)
+        }
+
+        func lastAudit(referenceID: String, actions: [String]) throws -> AuditRow? {
+            try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE reference_id = $1 AND action = ANY($2) ORDER BY seq DESC LIMIT 1",
+                      [.text(referenceID), .texts(actions)]).first.map(Self.auditRow)
+        }
+
+        func hasAudit(transactionID id: String) throws -> Bool {
+            try !query("SELECT 1 FROM audit_journal WHERE transaction_id = $1 LIMIT 1", [.text(id)]).isEmpty
+        }
+
+        func subjectPage(afterID: String, limit: Int) throws -> [SubjectRow] {
+            try query("SELECT \(StoreSchema.subjectColumns) FROM subject WHERE id > $1 ORDER BY id LIMIT $2", [.text(afterID), .int(Int64(limit))])
+                .map { try SubjectRow(Columns($0)) }
         }
 
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
             try query("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > $1 ORDER BY seq LIMIT $2", [.int(afterSeq), .int(Int64(limit))])
                 .map(Self.auditRow)
-        }
-
-        func schemaIsCurrent() throws -> Bool {
-            let rows = try query("""
-                SELECT to_regclass('reference_change') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns
-                  WHERE table_name = 'template_reference' AND column_name = 'partition_id' AND table_schema = current_schema())
-                """, [])
-            return try rows.first.map { try $0.makeRandomAccess()[0].decode(Bool.self) } ?? false
-        }
-
-        func upgradeSchema() throws {
-            for statement in StoreSchema.upgrades(.postgres) { _ = try query(statement, []) }
         }
 
         func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws {

@@ -2,7 +2,8 @@
 /// never interpret, seal or authenticate them (``TemplateStore`` does).
 
 /// One reference: metadata and the sealed template. The template's GCM additional data
-/// binds every metadata field, so no separate row MAC is needed.
+/// binds every metadata field and the row's version, so no separate row MAC is needed; the
+/// subject's manifest lists the version, so an earlier genuine row put back is caught too.
 struct ReferenceRow: Sendable, Hashable {
     var id: String
     var subjectID: String
@@ -20,6 +21,8 @@ struct ReferenceRow: Sendable, Hashable {
     var seq: Int64 = 0
     /// The partition the reference is searched in (bound into the template's AAD when set).
     var partition: String?
+    /// A fresh random number at every write, bound into the AAD and listed in the subject's manifest.
+    var version: Int64 = 0
 }
 
 /// One change to the references that can match: enrolled, revoked or deleted.
@@ -38,12 +41,16 @@ struct SampleRow: Sendable, Hashable {
     var payload: SealedPayload
 }
 
-/// A subject and its status, MACed under the store's row key.
+/// A subject and its status, MACed under the store's row key, with its version (the
+/// sequence number of the journal entry that last wrote it, checked against the journal
+/// at every read) and the manifest of its references (a digest of their ids and versions).
 struct SubjectRow: Sendable, Hashable {
     var id: String
     var status: String
     var createdAt: Int64
     var mac: [UInt8]
+    var version: Int64 = 0
+    var manifest: [UInt8] = []
 }
 
 /// A key-encryption key the store knows: its id, status, and the store's integrity key
@@ -54,6 +61,11 @@ struct KeyRow: Sendable, Hashable {
     var status: String
     var createdAt: Int64
     var wrappedIntegrityKey: [UInt8]
+    /// The sequence number of the journal entry that last wrote the row (checked against
+    /// the journal when the store is opened).
+    var version: Int64 = 0
+    /// HMAC under the row key of every field above.
+    var mac: [UInt8] = []
 }
 
 /// One audit journal entry as stored.
@@ -68,6 +80,9 @@ struct AuditRow: Sendable, Hashable {
     var detail: String
     /// HMAC-SHA256(audit key, previous entry's MAC ‖ this entry's fields).
     var mac: [UInt8]
+    /// The probe transaction the entry concludes (anti-replay that survives the replay
+    /// table being emptied), if any.
+    var transactionID: String?
 }
 
 /// Row counts for statistics.
@@ -127,6 +142,16 @@ protocol StoreSession {
     func counts() throws -> StoreCounts
 
     func lastAudit() throws -> AuditRow?
+    /// The entry with sequence number `seq`.
+    func audit(seq: Int64) throws -> AuditRow?
+    /// The last entry about `subjectID` whose action is one of `actions`.
+    func lastAudit(subjectID: String, actions: [String]) throws -> AuditRow?
+    /// The last entry naming `referenceID` whose action is one of `actions`.
+    func lastAudit(referenceID: String, actions: [String]) throws -> AuditRow?
+    /// Whether an entry concludes transaction `id`.
+    func hasAudit(transactionID id: String) throws -> Bool
+    /// Up to `limit` subjects after `afterID`, by id (for a sweep).
+    func subjectPage(afterID: String, limit: Int) throws -> [SubjectRow]
     /// Appends entries in order.
     func appendAudits(_ rows: [AuditRow]) throws
     func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]
@@ -134,10 +159,6 @@ protocol StoreSession {
     /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).
     /// Creates the replay table if this store predates it.
     func ensureReplayTable() throws
-    /// Whether the schema has the partition column and the change feed.
-    func schemaIsCurrent() throws -> Bool
-    /// Adds what ``StoreSchema/upgrades(_:)`` lists.
-    func upgradeSchema() throws
     /// Appends change-feed rows, in order.
     func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws
     /// Up to `limit` change-feed rows after `afterSeq`, in order.

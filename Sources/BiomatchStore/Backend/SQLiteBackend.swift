@@ -127,9 +127,10 @@ final class SQLiteBackend: StoreBackend {
 
         func putKeyRow(_ row: KeyRow) throws {
             try run("""
-                INSERT INTO kek (id, status, created_at, wrapped_integrity_key) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key
-                """, [row.id, row.status, row.createdAt, Data(row.wrappedIntegrityKey)])
+                INSERT INTO kek (id, status, created_at, wrapped_integrity_key, version, mac) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, wrapped_integrity_key = excluded.wrapped_integrity_key,
+                  version = excluded.version, mac = excluded.mac
+                """, [row.id, row.status, row.createdAt, Data(row.wrappedIntegrityKey), row.version, Data(row.mac)])
         }
 
         func subject(_ id: String) throws -> SubjectRow? {
@@ -138,9 +139,10 @@ final class SQLiteBackend: StoreBackend {
 
         func putSubject(_ row: SubjectRow) throws {
             try run("""
-                INSERT INTO subject (id, status, created_at, mac) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac
-                """, [row.id, row.status, row.createdAt, Data(row.mac)])
+                INSERT INTO subject (id, status, created_at, mac, version, manifest) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, mac = excluded.mac,
+                  version = excluded.version, manifest = excluded.manifest
+                """, [row.id, row.status, row.createdAt, Data(row.mac), row.version, Data(row.manifest)])
         }
 
         func deleteSubject(_ id: String) throws {
@@ -152,7 +154,7 @@ final class SQLiteBackend: StoreBackend {
         static func arguments(_ row: ReferenceRow) -> StatementArguments {
             [row.id, row.subjectID, row.modality, row.fingerPosition, row.modelID, row.modelVersion, row.quality, row.createdAt,
              row.validFrom, row.validUntil, row.status, row.template.keyID, Data(row.template.wrappedKey), Data(row.template.nonce),
-             Data(row.template.ciphertext), Data(row.template.tag), row.partition]
+             Data(row.template.ciphertext), Data(row.template.tag), row.partition, row.version]
         }
 
         func reference(_ id: String) throws -> ReferenceRow? {
@@ -177,8 +179,8 @@ final class SQLiteBackend: StoreBackend {
         private func insertReference(_ row: ReferenceRow) throws {
             try run("""
                 INSERT INTO template_reference (id, subject_id, modality, finger_position, model_id, model_version, quality,
-                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, partition_id, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, Self.arguments(row))
         }
 
@@ -194,7 +196,7 @@ final class SQLiteBackend: StoreBackend {
             try run("""
                 UPDATE template_reference SET id = ?, subject_id = ?, modality = ?, finger_position = ?, model_id = ?,
                   model_version = ?, quality = ?, created_at = ?, valid_from = ?, valid_until = ?, status = ?, key_id = ?,
-                  wrapped_key = ?, nonce = ?, ciphertext = ?, tag = ?, partition_id = ? WHERE id = ?
+                  wrapped_key = ?, nonce = ?, ciphertext = ?, tag = ?, partition_id = ?, version = ? WHERE id = ?
                 """, args)
         }
 
@@ -305,30 +307,43 @@ final class SQLiteBackend: StoreBackend {
         }
 
         private func appendAudit(_ row: AuditRow) throws {
-            try run("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac)])
+            try run("INSERT INTO audit_journal (\(StoreSchema.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [row.seq, row.time, row.actor, row.action, row.subjectID, row.referenceID, row.outcome, row.detail, Data(row.mac),
+                     row.transactionID])
         }
 
         func appendAudits(_ rows: [AuditRow]) throws {
             for r in rows { try appendAudit(r) }
         }
 
+        func audit(seq: Int64) throws -> AuditRow? {
+            try one("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq = ?", [seq]).map(Self.auditRow)
+        }
+
+        func lastAudit(subjectID: String, actions: [String]) throws -> AuditRow? {
+            let marks = actions.map { _ in "?" }.joined(separator: ", ")
+            return try one("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE subject_id = ? AND action IN (\(marks)) ORDER BY seq DESC LIMIT 1",
+                           StatementArguments([subjectID] + actions)).map(Self.auditRow)
+        }
+
+        func lastAudit(referenceID: String, actions: [String]) throws -> AuditRow? {
+            let marks = actions.map { _ in "?" }.joined(separator: ", ")
+            return try one("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE reference_id = ? AND action IN (\(marks)) ORDER BY seq DESC LIMIT 1",
+                           StatementArguments([referenceID] + actions)).map(Self.auditRow)
+        }
+
+        func hasAudit(transactionID id: String) throws -> Bool {
+            try one("SELECT 1 FROM audit_journal WHERE transaction_id = ? LIMIT 1", [id]) != nil
+        }
+
+        func subjectPage(afterID: String, limit: Int) throws -> [SubjectRow] {
+            try all("SELECT \(StoreSchema.subjectColumns) FROM subject WHERE id > ? ORDER BY id LIMIT ?", [afterID, limit])
+                .map { try SubjectRow(Columns($0)) }
+        }
+
         func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow] {
             try all("SELECT \(StoreSchema.auditColumns) FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit])
                 .map(Self.auditRow)
-        }
-
-        func schemaIsCurrent() throws -> Bool {
-            let column = try one("SELECT 1 FROM pragma_table_info('template_reference') WHERE name = 'partition_id'") != nil
-            let table = try one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reference_change'") != nil
-            return column && table
-        }
-
-        func upgradeSchema() throws {
-            if try one("SELECT 1 FROM pragma_table_info('template_reference') WHERE name = 'partition_id'") == nil {
-                try db.execute(sql: StoreSchema.upgrades(.sqlite)[0])
-            }
-            try db.execute(sql: StoreSchema.changeTable(.sqlite))
         }
 
         func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws {

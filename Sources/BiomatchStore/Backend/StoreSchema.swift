@@ -23,26 +23,26 @@ enum StoreSchema {
         "CREATE TABLE IF NOT EXISTS reference_change (seq \(d.serialKey), subject_id TEXT NOT NULL, reference_id TEXT, time \(d.integer) NOT NULL)"
     }
 
-    /// What a store made before partitions and the change feed needs (run by a writable open).
-    static func upgrades(_ d: Dialect) -> [String] {
-        [d == .sqlite ? "ALTER TABLE template_reference ADD COLUMN partition_id TEXT"
-                      : "ALTER TABLE template_reference ADD COLUMN IF NOT EXISTS partition_id TEXT",
-         changeTable(d)]
-    }
 
     static func statements(_ d: Dialect) -> [String] {
         let int = d.integer, blob = d.blob
         var out = [
             "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value \(blob) NOT NULL)",
-            "CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, wrapped_integrity_key \(blob) NOT NULL)",
-            "CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, mac \(blob) NOT NULL)",
+            """
+            CREATE TABLE kek (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, wrapped_integrity_key \(blob) NOT NULL,
+              version \(int) NOT NULL, mac \(blob) NOT NULL)
+            """,
+            """
+            CREATE TABLE subject (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at \(int) NOT NULL, mac \(blob) NOT NULL,
+              version \(int) NOT NULL, manifest \(blob) NOT NULL)
+            """,
             """
             CREATE TABLE template_reference (seq \(d.serialKey), id TEXT NOT NULL UNIQUE,
               subject_id TEXT NOT NULL, modality TEXT NOT NULL, finger_position \(int) NOT NULL,
               model_id TEXT NOT NULL, model_version TEXT NOT NULL, quality \(int) NOT NULL,
               created_at \(int) NOT NULL, valid_from \(int), valid_until \(int), status TEXT NOT NULL,
               key_id TEXT NOT NULL, wrapped_key \(blob) NOT NULL, nonce \(blob) NOT NULL, ciphertext \(blob) NOT NULL,
-              tag \(blob) NOT NULL, partition_id TEXT)
+              tag \(blob) NOT NULL, partition_id TEXT, version \(int) NOT NULL)
             """,
             "CREATE INDEX template_reference_subject ON template_reference(subject_id)",
             "CREATE INDEX template_reference_key ON template_reference(key_id)",
@@ -58,8 +58,13 @@ enum StoreSchema {
             """
             CREATE TABLE audit_journal (seq \(int) PRIMARY KEY, time \(int) NOT NULL, actor TEXT NOT NULL,
               action TEXT NOT NULL, subject_id TEXT, reference_id TEXT, outcome TEXT NOT NULL,
-              detail TEXT NOT NULL, mac \(blob) NOT NULL)
+              detail TEXT NOT NULL, mac \(blob) NOT NULL, transaction_id TEXT)
             """,
+            // The freshness checks read the latest entry that wrote a subject or a key, and
+            // the anti-replay check the entries of a transaction.
+            "CREATE INDEX audit_journal_subject ON audit_journal(subject_id, seq)",
+            "CREATE INDEX audit_journal_reference ON audit_journal(reference_id, seq)",
+            "CREATE INDEX audit_journal_transaction ON audit_journal(transaction_id)",
         ]
         // Append-only for every ordinary client; the HMAC chain catches whoever bypasses this.
         switch d {
@@ -82,11 +87,11 @@ enum StoreSchema {
         return out
     }
 
-    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq, partition_id"
+    static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq, partition_id, version"
     static let sampleColumns = "reference_id, key_id, wrapped_key, nonce, ciphertext, tag"
-    static let subjectColumns = "id, status, created_at, mac"
-    static let keyColumns = "id, status, created_at, wrapped_integrity_key"
-    static let auditColumns = "seq, time, actor, action, subject_id, reference_id, outcome, detail, mac"
+    static let subjectColumns = "id, status, created_at, mac, version, manifest"
+    static let keyColumns = "id, status, created_at, wrapped_integrity_key, version, mac"
+    static let auditColumns = "seq, time, actor, action, subject_id, reference_id, outcome, detail, mac, transaction_id"
 }
 
 /// Typed access to the columns of one fetched row. Implementations turn a NULL where a
@@ -118,7 +123,7 @@ extension ReferenceRow {
             template: SealedPayload(keyID: try c.string(11, p + "key_id"), wrappedKey: try c.bytes(12, p + "wrapped_key"),
                                     nonce: try c.bytes(13, p + "nonce"), ciphertext: try c.bytes(14, p + "ciphertext"),
                                     tag: try c.bytes(15, p + "tag")),
-            seq: try c.int(16, p + "seq"), partition: try c.optionalString(17, p + "partition_id"))
+            seq: try c.int(16, p + "seq"), partition: try c.optionalString(17, p + "partition_id"), version: try c.int(18, p + "version"))
     }
 }
 
@@ -134,14 +139,16 @@ extension SampleRow {
 extension SubjectRow {
     init(_ c: some StoredColumns) throws {
         self.init(id: try c.string(0, "subject.id"), status: try c.string(1, "subject.status"),
-                  createdAt: try c.int(2, "subject.created_at"), mac: try c.bytes(3, "subject.mac"))
+                  createdAt: try c.int(2, "subject.created_at"), mac: try c.bytes(3, "subject.mac"),
+                  version: try c.int(4, "subject.version"), manifest: try c.bytes(5, "subject.manifest"))
     }
 }
 
 extension KeyRow {
     init(_ c: some StoredColumns) throws {
         self.init(id: try c.string(0, "kek.id"), status: try c.string(1, "kek.status"), createdAt: try c.int(2, "kek.created_at"),
-                  wrappedIntegrityKey: try c.bytes(3, "kek.wrapped_integrity_key"))
+                  wrappedIntegrityKey: try c.bytes(3, "kek.wrapped_integrity_key"), version: try c.int(4, "kek.version"),
+                  mac: try c.bytes(5, "kek.mac"))
     }
 }
 
@@ -151,6 +158,7 @@ extension AuditRow {
         self.init(seq: try c.int(0, p + "seq"), time: try c.int(1, p + "time"), actor: try c.string(2, p + "actor"),
                   action: try c.string(3, p + "action"), subjectID: try c.optionalString(4, p + "subject_id"),
                   referenceID: try c.optionalString(5, p + "reference_id"), outcome: try c.string(6, p + "outcome"),
-                  detail: try c.string(7, p + "detail"), mac: try c.bytes(8, p + "mac"))
+                  detail: try c.string(7, p + "detail"), mac: try c.bytes(8, p + "mac"),
+                  transactionID: try c.optionalString(9, p + "transaction_id"))
     }
 }
