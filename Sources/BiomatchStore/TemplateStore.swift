@@ -88,6 +88,8 @@ public final class TemplateStore: Sendable {
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw StoreError(.storeExists, "\(path) already exists; open it, or choose a new path")
             }
+            // Private from the first byte; SQLite gives its WAL and journal files the same mode.
+            try SecretFile.createPrivate(path)
             backend = try location.backend(readOnly: false)
         case .postgres:
             backend = try location.backend(readOnly: false)
@@ -147,7 +149,12 @@ public final class TemplateStore: Sendable {
             throw error
         }
         let backend = try location.backend(readOnly: readOnly)
-        return TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
+        let store = TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
+        if case .sqlite(let path) = location, [path, path + "-wal", path + "-shm"].contains(where: SecretFile.isReadableByOthers) {
+            store.logger.warning("the store's files can be read by group or others; templates are encrypted, but run `chmod 600` on them",
+                                 metadata: ["location": "\(path)"])
+        }
+        return store
     }
 
     private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {

@@ -52,8 +52,10 @@ struct FramingKeyOptions: ParsableArguments {
         throw ExitCode(2)
     }
 
+    /// An ECDSA private key file, read and checked as any key file (``SecretFile``).
     static func privateKey(_ path: String) throws -> P256.Signing.PrivateKey {
-        guard let key = try? P256.Signing.PrivateKey(pemRepresentation: try readText(path, "signing key")) else {
+        let bytes = try reportingStoreErrors { try SecretFile.read(path, what: "signing key file") }
+        guard let key = try? P256.Signing.PrivateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self)) else {
             printError("\(path) holds no ECDSA P-256 private key in PEM")
             throw ExitCode(2)
         }

@@ -74,12 +74,32 @@ struct KeyHandlingTests {
         expectStoreError(.storeExists) { try TemplateStore.create(at: f.location, key: .key(f.key), actor: "t") }
     }
 
+    /// A new store's files are private whatever the umask; key files are read once, not
+    /// through links, and only when their user alone can read them.
+    @Test func storesAreCreatedPrivateAndKeyFilesAreCheckedOnTheirDescriptor() throws {
+        let f = try StoreFixture()
+        try f.store.enroll([draft(1)])
+        for suffix in ["", "-wal", "-shm"] {
+            var info = stat()
+            if stat(f.path + suffix, &info) == 0 { #expect(info.st_mode & 0o077 == 0, "store\(suffix) mode \(String(info.st_mode & 0o777, radix: 8))") }
+        }
+        let file = try writeKeyFile(f.directory, f.key, mode: 0o600)
+        let link = f.directory.appendingPathComponent("kek-link").path
+        #expect(symlink(file, link) == 0)
+        let message = expectStoreError(.keyUnavailable) { try KeyEncryptionKey.fromFile(link) }
+        #expect(message.contains("symbolic link"))
+        expectStoreError(.keyUnavailable) { try KeyEncryptionKey.fromFile(f.directory.path) }
+        expectStoreError(.keyFileInsecure) { try KeyEncryptionKey.fromFile(try writeKeyFile(f.directory, f.key, mode: 0o640)) }
+        #expect(try KeyEncryptionKey.fromFile(file).id == f.key.id)
+        #expect(try SecretFile.read(file).count == 64)
+    }
+
     @Test func keyEncodingsAndIds() throws {
         let k = KeyEncryptionKey.generate()
-        let hex = try KeyEncryptionKey.decode(Data(k.hexEncoded.utf8), source: "test")
+        let hex = try KeyEncryptionKey.decode(Array(" \(k.hexEncoded)\n".utf8), source: "test")
         #expect(hex.id == k.id && k.id.count == 16)
         let raw = try KeyEncryptionKey(bytes: KeyEncryptionKey.hexBytes(k.hexEncoded) ?? [])
-        let b64 = try KeyEncryptionKey.decode(Data(Data(KeyEncryptionKey.hexBytes(k.hexEncoded) ?? []).base64EncodedString().utf8), source: "t")
+        let b64 = try KeyEncryptionKey.decode(Array(Data(KeyEncryptionKey.hexBytes(k.hexEncoded) ?? []).base64EncodedString().utf8), source: "t")
         #expect(raw.id == k.id && b64.id == k.id)
         #expect(KeyEncryptionKey.generate().id != k.id)
         expectStoreError(.invalidKey) { try KeyEncryptionKey(bytes: [UInt8](repeating: 1, count: 31)) }

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import Logging
 
 /// A 256-bit key-encryption key (KEK): it wraps the per-record data keys and the store's
 /// integrity key, and never touches template bytes itself.
@@ -34,33 +35,24 @@ public struct KeyEncryptionKey: Sendable {
     /// The key as 64 lowercase hex digits, the form ``fromFile(_:)`` and ``fromEnvironment(_:)`` read.
     public var hexEncoded: String { key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() } }
 
+    static let logger = Logger(label: "biomatch.store.keys")
+
     static func identifier(of key: SymmetricKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("biomatch key id v1".utf8), using: key)
         return mac.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Reads a key file: 32 raw bytes, 64 hex digits or base64 of 32 bytes (surrounding
-    /// whitespace ignored).
+    /// whitespace ignored). The file is read as ``SecretFile`` reads: once, not through a
+    /// symbolic link, checked on the open descriptor.
     ///
-    /// - Throws: ``StoreError`` `keyUnavailable` when the file is missing or unreadable;
-    ///   `keyFileInsecure` when its group or others may read or write it;
-    ///   `invalidKey` when it does not hold a 256-bit key.
+    /// - Throws: ``StoreError`` `keyUnavailable` when the file is missing, unreadable or a
+    ///   link; `keyFileInsecure` when another user owns it or its group or others may read or
+    ///   write it; `invalidKey` when it does not hold a 256-bit key.
     public static func fromFile(_ path: String) throws -> KeyEncryptionKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw StoreError(.keyUnavailable, "key file \(path) does not exist or cannot be reached")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw StoreError(.keyUnavailable, "key file \(path) is not a regular file")
-        }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else {
-            throw StoreError(.keyFileInsecure, String(format: "key file %@ has mode %04o: group or others may read it; run `chmod 600 %@`", path, mode, path))
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError(.keyUnavailable, "key file \(path) cannot be read")
-        }
-        return try decode(data, source: "key file \(path)")
+        var bytes = try SecretFile.read(path)
+        defer { SecretFile.wipe(&bytes) }
+        return try decode(bytes, source: "key file \(path)")
     }
 
     /// Reads a key from an environment variable (64 hex digits or base64 of 32 bytes).
@@ -71,7 +63,9 @@ public struct KeyEncryptionKey: Sendable {
         guard let value = environment[name], !value.isEmpty else {
             throw StoreError(.keyUnavailable, "environment variable \(name) is not set")
         }
-        return try decode(Data(value.utf8), source: "environment variable \(name)")
+        Self.logger.warning("a key-encryption key is read from an environment variable, which the process's children and same-user processes can read (/proc/PID/environ); prefer a key file of mode 0600",
+                            metadata: ["variable": "\(name)"])
+        return try decode(Array(value.utf8), source: "environment variable \(name)")
     }
 
     /// Derives a key from a passphrase with scrypt, using the store's stored parameters and salt.
@@ -82,19 +76,26 @@ public struct KeyEncryptionKey: Sendable {
         return try KeyEncryptionKey(parameters.derive(passphrase))
     }
 
-    static func decode(_ data: Data, source: String) throws -> KeyEncryptionKey {
+    static func decode(_ data: [UInt8], source: String) throws -> KeyEncryptionKey {
         if data.count == 32 { return try KeyEncryptionKey(bytes: data) }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.count == 64, let bytes = hexBytes(text) { return try KeyEncryptionKey(bytes: bytes) }
-        if let bytes = Data(base64Encoded: text), bytes.count == 32 { return try KeyEncryptionKey(bytes: bytes) }
+        // Trim whitespace on the bytes; hex is decoded without a String copy of the key.
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let trimmed = data.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        if trimmed.count == 64, var bytes = hexBytes(trimmed) {
+            defer { SecretFile.wipe(&bytes) }
+            return try KeyEncryptionKey(bytes: bytes)
+        }
+        if let bytes = Data(base64Encoded: String(decoding: trimmed, as: UTF8.self)), bytes.count == 32 { return try KeyEncryptionKey(bytes: bytes) }
         throw StoreError(.invalidKey, "\(source) does not hold a 256-bit key (32 raw bytes, 64 hex digits or base64 of 32 bytes)")
     }
 
-    static func hexBytes(_ text: String) -> [UInt8]? {
+    static func hexBytes(_ text: String) -> [UInt8]? { hexBytes(Array(text.utf8)) }
+
+    static func hexBytes(_ digits: some Collection<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count / 2)
+        out.reserveCapacity(digits.count / 2)
         var high: UInt8?
-        for c in text.utf8 {
+        for c in digits {
             let v: UInt8
             switch c {
             case 0x30...0x39: v = c - 0x30
