@@ -28,6 +28,9 @@ trap '"$root/Scripts/postgres_server.sh" stop "$pgroot/pg"; rm -rf "$pgroot"' EX
 echo "test: starting a private PostgreSQL server"
 pg_url="$("$root/Scripts/postgres_server.sh" start "$pgroot/pg")" || { echo "test: error: could not start PostgreSQL" >&2; exit 1; }
 export BIOMATCH_TEST_POSTGRES="$pg_url"
+# The server takes TLS only (verify-full against its throwaway CA); a database's URL keeps the query.
+pg_server="${pg_url%%\?*}"; pg_server="${pg_server%/postgres}"; pg_query="?${pg_url#*\?}"
+export BIOMATCH_TEST_POSTGRES_OTHER_CA="$pgroot/pg/other-ca.pem"
 
 if [ $# -eq 0 ]; then
   # Crash drills: enrollment killed with SIGKILL 20 times, on SQLite and on PostgreSQL.
@@ -36,7 +39,7 @@ if [ $# -eq 0 ]; then
     || { echo "test: error: the SQLite crash drill failed" >&2; exit 1; }
   echo "test: store crash drill on PostgreSQL"
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_crash" || { echo "test: error: cannot create the crash-drill database" >&2; exit 1; }
-  "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" --store-args "--store ${pg_url%/postgres}/biomatch_crash" 2>&1 \
+  "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" --store-args "--store $pg_server/biomatch_crash$pg_query" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL crash drill failed" >&2; exit 1; }
   # Key rotation under concurrent reads, killed part-way and resumed.
   echo "test: store key-rotation drill on SQLite (100,000 references)"
@@ -44,7 +47,7 @@ if [ $# -eq 0 ]; then
     || { echo "test: error: the SQLite rotation drill failed" >&2; exit 1; }
   echo "test: store key-rotation drill on PostgreSQL (20,000 references)"
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_rotation" || { echo "test: error: cannot create the rotation-drill database" >&2; exit 1; }
-  "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 20000 --store-args "--store ${pg_url%/postgres}/biomatch_rotation" 2>&1 \
+  "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 20000 --store-args "--store $pg_server/biomatch_rotation$pg_query" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL rotation drill failed" >&2; exit 1; }
   # Batch enrollment killed with SIGKILL five times and resumed: every item exactly once,
   # the same outcomes as an uninterrupted run (sample-image variants: runs anywhere).

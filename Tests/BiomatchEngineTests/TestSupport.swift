@@ -90,7 +90,7 @@ final class EngineFixture {
     var storeArgument: String {
         switch location {
         case .sqlite(let path): return path
-        case .postgres(let db): return "postgres://\(db.username)@\(db.host):\(db.port)/\(db.database)"
+        case .postgres(let db): return db.description
         }
     }
 

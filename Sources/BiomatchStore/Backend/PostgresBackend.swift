@@ -2,7 +2,67 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
+
+/// How a PostgreSQL connection is protected (the libpq `sslmode` values Biomatch takes).
+public struct PostgresTLS: Sendable, Hashable {
+    /// `disable`: plaintext (accepted by default on a loopback address only); `require`:
+    /// encrypted, the server's certificate unchecked; `verify-full`: encrypted, the
+    /// certificate checked against the trust roots and the server's name or address.
+    public enum Mode: String, Sendable, Hashable {
+        case disable
+        case require
+        case verifyFull = "verify-full"
+    }
+
+    /// The protection.
+    public var mode: Mode
+    /// PEM file of the certificate authorities to trust (`sslrootcert`); nil: the system's.
+    public var rootCertificates: String?
+    /// PEM client certificate and its key (`sslcert`, `sslkey`; the key file mode 0600).
+    public var clientCertificate: String?
+    public var clientKey: String?
+    /// The name the server's certificate must carry (`sslservername`); nil: the host, or
+    /// for an IP address the address itself (an IP SAN).
+    public var serverName: String?
+
+    /// A protection.
+    public init(mode: Mode, rootCertificates: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil, serverName: String? = nil) {
+        self.mode = mode
+        self.rootCertificates = rootCertificates
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+        self.serverName = serverName
+    }
+
+    /// The NIO TLS context, nil for `disable`.
+    ///
+    /// - Throws: ``StoreError`` `keyUnavailable`/`keyFileInsecure` for the client key file,
+    ///   `invalidArgument` for a certificate file that cannot be read.
+    func context() throws -> NIOSSLContext? {
+        guard mode != .disable else { return nil }
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.minimumTLSVersion = .tlsv12
+        config.certificateVerification = mode == .verifyFull ? .fullVerification : .none
+        do {
+            if let rootCertificates { config.trustRoots = .file(rootCertificates) }
+            if let clientCertificate {
+                config.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate).map { .certificate($0) }
+            }
+            if let clientKey {
+                var pem = try SecretFile.read(clientKey, what: "PostgreSQL client key file")
+                defer { SecretFile.wipe(&pem) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: pem, format: .pem))
+            }
+            return try NIOSSLContext(configuration: config)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.invalidArgument, "the PostgreSQL TLS settings cannot be used: \(error)")
+        }
+    }
+}
 
 /// How to reach a PostgreSQL store: one database holds one store.
 public struct PostgresLocation: Sendable, CustomStringConvertible {
@@ -18,33 +78,73 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     public var database: String
     /// Connections kept open (readers and one writer at a time).
     public var connections: Int
+    /// How connections are protected.
+    public var tls: PostgresTLS
 
-    /// Creates a location.
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, connections: Int = 3) {
+    /// Creates a location; without `tls`, plaintext on a loopback address and `verify-full`
+    /// anywhere else.
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, connections: Int = 3,
+                tls: PostgresTLS? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.connections = connections
+        self.tls = tls ?? PostgresTLS(mode: Self.isLoopback(host) ? .disable : .verifyFull)
     }
 
-    /// Parses `postgres://user[:password]@host[:port]/database`.
+    /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=…&sslrootcert=…&sslcert=…&sslkey=…&sslservername=…]`
+    /// (libpq's names; `sslmode` is `disable`, `require` or `verify-full`). Without `sslmode`,
+    /// a loopback host is reached in plaintext and any other with `verify-full`: plaintext
+    /// off the machine only when the URL asks for it.
     ///
     /// - Throws: ``StoreError`` `invalidArgument` for anything else.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
               let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else {
-            throw StoreError(.invalidArgument, "a PostgreSQL store is given as postgres://user@host[:port]/database")
+            throw StoreError(.invalidArgument, "a PostgreSQL store is given as postgres://user@host[:port]/database[?sslmode=verify-full&sslrootcert=CA.pem]")
         }
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty else { throw StoreError(.invalidArgument, "the PostgreSQL URL names no database") }
+        var parameters: [String: String] = [:]
+        for item in url.queryItems ?? [] {
+            guard ["sslmode", "sslrootcert", "sslcert", "sslkey", "sslservername"].contains(item.name), let value = item.value, !value.isEmpty else {
+                throw StoreError(.invalidArgument, "the PostgreSQL URL parameter \(item.name) is not one Biomatch reads (sslmode, sslrootcert, sslcert, sslkey, sslservername)")
+            }
+            parameters[item.name] = value
+        }
+        var tls: PostgresTLS?
+        if let mode = parameters["sslmode"] {
+            guard let m = PostgresTLS.Mode(rawValue: mode) else {
+                throw StoreError(.invalidArgument, "sslmode \(mode) is not one Biomatch takes (disable, require, verify-full)")
+            }
+            tls = PostgresTLS(mode: m)
+        } else if !parameters.isEmpty {
+            tls = PostgresTLS(mode: .verifyFull)
+        }
+        tls?.rootCertificates = parameters["sslrootcert"]
+        tls?.clientCertificate = parameters["sslcert"]
+        tls?.clientKey = parameters["sslkey"]
+        tls?.serverName = parameters["sslservername"]
         self.init(host: host, port: url.port ?? 5432, username: user, password: url.password ?? environment["BIOMATCH_PG_PASSWORD"],
-                  database: database)
+                  database: database, tls: tls)
     }
 
-    /// The location without its password.
-    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+    /// Whether `host` is this machine's loopback (127.0.0.0/8, ::1, localhost).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The location without its password (and with its TLS settings).
+    public var description: String {
+        var query = ["sslmode=\(tls.mode.rawValue)"]
+        if let r = tls.rootCertificates { query.append("sslrootcert=\(r)") }
+        if let c = tls.clientCertificate { query.append("sslcert=\(c)") }
+        if let k = tls.clientKey { query.append("sslkey=\(k)") }
+        if let n = tls.serverName { query.append("sslservername=\(n)") }
+        return "postgres://\(username)@\(host):\(port)/\(database)?" + query.joined(separator: "&")
+    }
 }
 
 /// The multi-node backend: PostgreSQL through postgres-nio.
@@ -555,9 +655,11 @@ final class ConnectionPool: @unchecked Sendable {
 
     init(_ location: PostgresLocation, size: Int) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let tls: PostgresConnection.Configuration.TLS = try location.tls.context().map { .require($0) } ?? .disable
         var config = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.username,
-                                                      password: location.password, database: location.database, tls: .disable)
+                                                      password: location.password, database: location.database, tls: tls)
         config.options.connectTimeout = .seconds(10)
+        config.options.tlsServerName = location.tls.serverName
         var opened: [PostgresConnection] = []
         do {
             for i in 0..<size {
