@@ -148,3 +148,27 @@ extension TemplateStore {
         return (checked, failures)
     }
 }
+
+extension TemplateStore {
+    /// Creates (if needed) the PostgreSQL role the application logs in as, with the least it
+    /// needs: it reads and writes references, subjects, samples, keys and metadata, but may
+    /// only read and append the audit journal, the change feed and the replay table — no
+    /// UPDATE or DELETE there (replay rows leave only expired, through the owner's
+    /// `biomatch_forget_expired`) — and, not owning the tables, cannot drop or disable the
+    /// journal's guards. Run it as the store's owner (the role `store init` connects as).
+    ///
+    /// - Throws: ``StoreError`` `invalidArgument` for an SQLite store or a role name that is
+    ///   not a plain identifier (`[a-z_][a-z0-9_]*`, at most 63), `backend`.
+    public func provisionApplicationRole(_ role: String) throws {
+        guard let postgres = backend as? PostgresBackend else {
+            throw StoreError(.invalidArgument, "application roles are PostgreSQL's; an SQLite store is guarded by its file's mode and triggers")
+        }
+        let allowed = role.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
+        guard (1...63).contains(role.utf8.count), allowed, let first = role.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+            throw StoreError(.invalidArgument, "a role name is a plain identifier: lowercase letters, digits and _, at most 63, not starting with a digit")
+        }
+        try postgres.write { session in
+            for statement in StoreSchema.applicationRoleGrants(role) { try session.executeForTesting(statement) }
+        }
+    }
+}

@@ -308,11 +308,7 @@ extension TemplateStore {
     public func rememberTransaction(_ id: String, until expiry: Int64, now: Int64 = TemplateStore.now()) throws -> Bool {
         guard (1...200).contains(id.utf8.count) else { throw StoreError(.invalidArgument, "a transaction id is 1–200 bytes") }
         return try backend.write { session in
-            if !replayTableReady.load(ordering: .acquiring) {
-                try session.ensureReplayTable()
-            }
             let fresh = try session.rememberTransaction(id, expiresAt: expiry, now: now)
-            replayTableReady.store(true, ordering: .releasing)
             return try fresh && !session.hasAudit(transactionID: id)
         }
     }

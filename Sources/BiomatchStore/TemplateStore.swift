@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 import Logging
 
 /// The encrypted, tamper-evident template store.
@@ -49,8 +48,6 @@ public final class TemplateStore: Sendable {
     /// Who this handle acts as in the audit journal.
     public let actor: String
     let logger = Logger(label: "biomatch.store")
-    /// Whether this handle has made sure the replay table exists.
-    let replayTableReady = Atomic<Bool>(false)
 
     /// Where the store lives.
     public var location: String { backend.location }

@@ -107,6 +107,7 @@ extension StoreCommand {
         static let configuration = CommandConfiguration(abstract: "Create a new, empty store.")
         @OptionGroup var options: StoreOptions
         @Flag(help: "Write a fresh random key to the --key-file path first (mode 0600; refuses to overwrite).") var generateKey = false
+        @Option(help: "PostgreSQL: create (if needed) the role the application logs in as, allowed to read and append the audit journal and the replay table but never to update or delete them.") var appRole: String?
 
         func run() throws {
             if generateKey {
@@ -127,6 +128,7 @@ extension StoreCommand {
             guard let source = try options.keySources().first else { throw ExitCode(2) }
             let store = try reportingStoreErrors { try TemplateStore.create(at: options.location(), key: source, actor: options.actor) }
             defer { store.close() }
+            if let appRole { try reportingStoreErrors { try store.provisionApplicationRole(appRole) } }
             struct Created: Encodable { let store: String; let keyID: String }
             let created = Created(store: store.location, keyID: store.keyIDs[0])
             if options.json { try printStoreJSON(created) } else { print("created store \(created.store) (key \(created.keyID))") }

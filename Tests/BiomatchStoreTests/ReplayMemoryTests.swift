@@ -19,14 +19,4 @@ import Testing
         #expect(try f.store.rememberTransaction("a1b2", until: now + 400_000, now: now + 200_000))
         #expect(throws: StoreError.self) { try f.store.rememberTransaction("", until: now, now: now) }
     }
-
-    /// A store created before the replay table existed gets it on first use.
-    @Test func aStoreWithoutTheTableGetsItOnFirstUse() throws {
-        let f = try StoreFixture(.sqlite)
-        try f.store.backend.write { try $0.executeForTesting("DROP TABLE seen_transaction") }
-        let reopened = try TemplateStore.open(at: f.location, keys: [.key(f.key)], actor: "t")
-        defer { reopened.close() }
-        #expect(try reopened.rememberTransaction("e5f6", until: 10, now: 0))
-        #expect(try !reopened.rememberTransaction("e5f6", until: 10, now: 1))
-    }
 }

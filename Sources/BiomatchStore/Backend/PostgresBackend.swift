@@ -576,13 +576,10 @@ final class PostgresBackend: StoreBackend {
             try query("SELECT COALESCE(MAX(seq), 0) FROM reference_change", []).first.map { try Columns($0).int(0, "reference_change.seq") } ?? 0
         }
 
-        func ensureReplayTable() throws {
-            _ = try query(StoreSchema.replayTable(.postgres), [])
-            _ = try query("CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)", [])
-        }
 
         func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool {
-            execute("DELETE FROM seen_transaction WHERE expires_at < $1", [.int(now)])
+            // Through the owner's function: an application role may not delete replay rows itself.
+            _ = try query("SELECT biomatch_forget_expired($1)", [.int(now)])
             return try !query("INSERT INTO seen_transaction (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id",
                               [.text(id), .int(expiresAt)]).isEmpty
         }

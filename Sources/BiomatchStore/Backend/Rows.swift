@@ -157,8 +157,6 @@ protocol StoreSession {
     func auditPage(afterSeq: Int64, limit: Int) throws -> [AuditRow]
 
     /// Runs raw SQL: only for tests that play the attacker (editing rows behind the store's back).
-    /// Creates the replay table if this store predates it.
-    func ensureReplayTable() throws
     /// Appends change-feed rows, in order.
     func appendChanges(_ changes: [(subjectID: String, referenceID: String?)], time: Int64) throws
     /// Up to `limit` change-feed rows after `afterSeq`, in order.

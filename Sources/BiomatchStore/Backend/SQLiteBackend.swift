@@ -365,10 +365,6 @@ final class SQLiteBackend: StoreBackend {
             return try Columns(row).int(0, "reference_change.seq")
         }
 
-        func ensureReplayTable() throws {
-            try db.execute(sql: StoreSchema.replayTable(.sqlite))
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS seen_transaction_expiry ON seen_transaction(expires_at)")
-        }
 
         func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool {
             try run("DELETE FROM seen_transaction WHERE expires_at < ?", [now])

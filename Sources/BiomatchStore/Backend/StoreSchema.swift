@@ -11,7 +11,7 @@ enum StoreSchema {
     }
 
     /// Transaction ids of accepted probes, kept until they expire (anti-replay across
-    /// processes and nodes). `IF NOT EXISTS`: stores made before it existed get it on first use.
+    /// processes and nodes).
     static func replayTable(_ d: Dialect) -> String {
         "CREATE TABLE IF NOT EXISTS seen_transaction (id TEXT PRIMARY KEY, expires_at \(d.integer) NOT NULL)"
     }
@@ -82,9 +82,31 @@ enum StoreSchema {
                 CREATE TRIGGER audit_journal_append_only BEFORE UPDATE OR DELETE ON audit_journal
                 FOR EACH ROW EXECUTE FUNCTION biomatch_audit_append_only()
                 """,
+                // The one way an application role removes replay rows: only expired ones.
+                """
+                CREATE FUNCTION biomatch_forget_expired(now_ms BIGINT) RETURNS void LANGUAGE sql SECURITY DEFINER
+                SET search_path FROM CURRENT AS $$ DELETE FROM seen_transaction WHERE expires_at < now_ms $$
+                """,
+                "REVOKE EXECUTE ON FUNCTION biomatch_forget_expired(BIGINT) FROM PUBLIC",
             ]
         }
         return out
+    }
+
+    /// The grants of an application role on PostgreSQL (see ``TemplateStore/provisionApplicationRole(_:)``);
+    /// `role` is a checked plain identifier.
+    static func applicationRoleGrants(_ role: String) -> [String] {
+        [
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) LOGIN; END IF; END $$",
+            "DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO \(role)', current_database()); END $$",
+            "DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO \(role)', current_schema()); END $$",
+            "DO $$ BEGIN EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM \(role)', current_schema()); END $$",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON template_reference, subject, sample TO \(role)",
+            "GRANT SELECT, INSERT, UPDATE ON kek, store_meta TO \(role)",
+            "GRANT SELECT, INSERT ON audit_journal, seen_transaction, reference_change TO \(role)",
+            "DO $$ BEGIN EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO \(role)', current_schema()); END $$",
+            "GRANT EXECUTE ON FUNCTION biomatch_forget_expired(BIGINT) TO \(role)",
+        ]
     }
 
     static let referenceColumns = "id, subject_id, modality, finger_position, model_id, model_version, quality, created_at, valid_from, valid_until, status, key_id, wrapped_key, nonce, ciphertext, tag, seq, partition_id, version"
