@@ -4,14 +4,20 @@
 # rerun it to completion; then the old key is retired, every record authenticates under
 # the new key, and the audit chain holds.
 #
-# Usage: Scripts/store_rotation_test.sh BIOMATCH [--count N] [--store-args "…"]
+# With --reencrypt (the rotation after a key compromise) every record is sealed again under
+# a fresh data key and the store gets a fresh integrity key; the resumed run is not told
+# again (the store remembers). On SQLite the drill then compares a copy taken before the
+# rotation with the store: no ciphertext, wrapped key or row MAC is left as it was.
+#
+# Usage: Scripts/store_rotation_test.sh BIOMATCH [--count N] [--store-args "…"] [--reencrypt]
 set -euo pipefail
 bin="${1:?usage: store_rotation_test.sh BIOMATCH [--count N] [--store-args ARGS]}"; shift
-count=100000 store_args=""
+count=100000 store_args="" reencrypt=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count="$2"; shift 2 ;;
     --store-args) store_args="$2"; shift 2 ;;
+    --reencrypt) reencrypt=(--reencrypt); shift ;;
     *) echo "store_rotation_test: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -19,7 +25,8 @@ fail() { echo "store_rotation_test: FAIL: $*" >&2; exit 1; }
 work="$(mktemp -d)"
 reader=""
 trap '[ -n "$reader" ] && kill "$reader" 2>/dev/null; rm -rf "$work"' EXIT
-if [ -z "$store_args" ]; then store_args="--store $work/store.sqlite"; fi
+sqlite=""
+if [ -z "$store_args" ]; then store_args="--store $work/store.sqlite"; sqlite="$work/store.sqlite"; fi
 # shellcheck disable=SC2206
 target=($store_args)
 old="$work/old.key" new="$work/new.key"
@@ -29,13 +36,16 @@ echo "store_rotation_test: enrolling $count references"
 "$bin" store fill "${target[@]}" --key-file "$old" --count "$count" --batch-size 5000 --seed 3 --json > "$work/fill.jsonl" \
   || fail "fill"
 
+# The thief's backup: the store as it was before the rotation.
+if [ -n "$sqlite" ]; then "$bin" store stats "${target[@]}" --key-file "$old" >/dev/null && cp "$sqlite" "$work/backup.sqlite"; fi
+
 # A reader holding both keys (as terminals do around a rotation) checks templates throughout.
 "$bin" store spot-check "${target[@]}" --key-file "$old" --key-file "$new" --count "$count" --seed 3 \
   --seconds 3600 --until-file "$work/stop" > "$work/reads.json" 2>"$work/reads.err" &
 reader=$!
 
 # Rotate, and kill the rotation once it is well under way.
-"$bin" store rotate-key "${target[@]}" --key-file "$old" --new-key-file "$new" --batch-size 1000 --json \
+"$bin" store rotate-key "${target[@]}" --key-file "$old" --new-key-file "$new" --batch-size 1000 --json ${reencrypt[@]+"${reencrypt[@]}"} \
   > "$work/rotate1.jsonl" 2>"$work/rotate1.err" &
 rotator=$!
 half=$((count * 2 / 5))
@@ -88,4 +98,29 @@ if "$bin" store stats "${target[@]}" --key-file "$old" >/dev/null 2>"$work/old.e
 grep -q "retired" "$work/old.err" || fail "the retired key's refusal does not say so: $(cat "$work/old.err")"
 "$bin" store verify "${target[@]}" --key-file "$new" > /dev/null || fail "a record fails authentication after the rotation"
 "$bin" store audit verify "${target[@]}" --key-file "$new" || fail "audit verify"
+if [ ${#reencrypt[@]} -gt 0 ]; then
+  grep -q "re-encrypted" "$work/rotate2.txt" || fail "the resumed rotation did not re-encrypt: $(cat "$work/rotate2.txt")"
+  "$bin" store audit list "${target[@]}" --key-file "$new" --json --action key-rotation > "$work/rotations.json" || fail "audit list"
+  grep -q "integrity-key-replaced" "$work/rotations.json" || fail "the journal does not record the integrity key's replacement"
+  if [ -n "$sqlite" ]; then
+    python3 - "$work/backup.sqlite" "$sqlite" <<'PY' || fail "records survive the re-encryption unchanged"
+import sqlite3, sys
+def rows(path, sql):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    return dict(db.execute(sql).fetchall())
+checks = {
+    "template ciphertexts": "SELECT id, ciphertext FROM template_reference",
+    "template data keys": "SELECT id, wrapped_key FROM template_reference",
+    "sample ciphertexts": "SELECT reference_id, ciphertext FROM sample",
+    "subject MACs": "SELECT id, mac FROM subject",
+    "key-row MACs": "SELECT id, mac FROM kek",
+}
+for what, sql in checks.items():
+    before, after = rows(sys.argv[1], sql), rows(sys.argv[2], sql)
+    same = sum(1 for k, v in before.items() if after.get(k) == v)
+    assert same == 0, f"{same} of {len(before)} {what} unchanged"
+    print(f"store_rotation_test: {len(before)} {what} before, none left unchanged")
+PY
+  fi
+fi
 echo "store_rotation_test: PASS"

@@ -4,6 +4,15 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# Each step prints its name, and its duration when the next starts (or the script ends).
+step_name="" step_start=$SECONDS run_start=$SECONDS
+step() {
+  [ -z "$step_name" ] || echo "test: [$((SECONDS - step_start)) s] $step_name"
+  step_name="$1" step_start=$SECONDS
+  [ -z "$1" ] || echo "test: $1"
+}
+trap 'step ""; echo "test: [$((SECONDS - run_start)) s] in all"' EXIT
+step "set-up (system packages, models, samples)"
 "$root/Scripts/bootstrap.sh"
 if [ ! -d "$root/../shared/data/face" ]; then
   echo "test: note: ../shared/data is absent; tests on real evaluation images will be skipped"
@@ -12,20 +21,20 @@ if [ $# -eq 0 ]; then
   # The gallery's concurrent add/remove/search tests and concurrent fingerprint
   # extractions (shared kernel cache) under Thread Sanitizer (own build folder, since
   # every module is instrumented).
-  echo "test: concurrency tests under Thread Sanitizer"
+  step "concurrency tests under Thread Sanitizer"
   swift build --build-tests --sanitize=thread --scratch-path .build-tsan \
     || { echo "test: error: the Thread Sanitizer build failed" >&2; exit 1; }
   TSAN_OPTIONS="halt_on_error=1" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
     --filter "GalleryConcurrencyTests|concurrentExtractionsAgreeWithSerialOnes" || { echo "test: error: Thread Sanitizer run failed" >&2; exit 1; }
 fi
-echo "test: building and running the tests"
+step "debug build (with tests)"
 swift build --build-tests || { echo "test: error: the build failed" >&2; exit 1; }
 
 # A private PostgreSQL server on loopback, so the store suite runs on both backends.
 pgroot="$(mktemp -d)"
 chmod 755 "$pgroot"
-trap '"$root/Scripts/postgres_server.sh" stop "$pgroot/pg"; rm -rf "$pgroot"' EXIT
-echo "test: starting a private PostgreSQL server"
+trap '"$root/Scripts/postgres_server.sh" stop "$pgroot/pg"; rm -rf "$pgroot"; step ""; echo "test: [$((SECONDS - run_start)) s] in all"' EXIT
+step "starting a private PostgreSQL server"
 pg_url="$("$root/Scripts/postgres_server.sh" start "$pgroot/pg")" || { echo "test: error: could not start PostgreSQL" >&2; exit 1; }
 export BIOMATCH_TEST_POSTGRES="$pg_url"
 # The server takes TLS only (verify-full against its throwaway CA); a database's URL keeps the query.
@@ -34,30 +43,33 @@ export BIOMATCH_TEST_POSTGRES_OTHER_CA="$pgroot/pg/other-ca.pem"
 
 if [ $# -eq 0 ]; then
   # Crash drills: enrollment killed with SIGKILL 20 times, on SQLite and on PostgreSQL.
-  echo "test: store crash drill on SQLite"
+  step "store crash drill on SQLite"
   "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" 2>&1 | grep -v " info biomatch" \
     || { echo "test: error: the SQLite crash drill failed" >&2; exit 1; }
-  echo "test: store crash drill on PostgreSQL"
+  step "store crash drill on PostgreSQL"
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_crash" || { echo "test: error: cannot create the crash-drill database" >&2; exit 1; }
   "$root/Scripts/store_crash_test.sh" "$root/.build/debug/biomatch" --store-args "--store $pg_server/biomatch_crash$pg_query" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL crash drill failed" >&2; exit 1; }
   # Key rotation under concurrent reads, killed part-way and resumed.
-  echo "test: store key-rotation drill on SQLite (100,000 references)"
+  step "store key-rotation drill on SQLite (100,000 references)"
   "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 100000 2>&1 | grep -v " info biomatch" \
     || { echo "test: error: the SQLite rotation drill failed" >&2; exit 1; }
-  echo "test: store key-rotation drill on PostgreSQL (20,000 references)"
+  step "re-encrypting key-rotation drill on SQLite (100,000 references; the rotation after a key compromise)"
+  "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 100000 --reencrypt 2>&1 | grep -v " info biomatch" \
+    || { echo "test: error: the SQLite re-encrypting rotation drill failed" >&2; exit 1; }
+  step "store key-rotation drill on PostgreSQL (20,000 references)"
   psql -q "$pg_url" -c "CREATE DATABASE biomatch_rotation" || { echo "test: error: cannot create the rotation-drill database" >&2; exit 1; }
   "$root/Scripts/store_rotation_test.sh" "$root/.build/debug/biomatch" --count 20000 --store-args "--store $pg_server/biomatch_rotation$pg_query" 2>&1 \
     | grep -v " info biomatch" || { echo "test: error: the PostgreSQL rotation drill failed" >&2; exit 1; }
   # Batch enrollment killed with SIGKILL five times and resumed: every item exactly once,
   # the same outcomes as an uninterrupted run (sample-image variants: runs anywhere).
-  echo "test: batch enrollment kill drill"
+  step "batch enrollment kill drill"
   python3 "$root/Scripts/make_sample_variants.py" "$pgroot/variants" >/dev/null \
     || { echo "test: error: could not make the sample variants" >&2; exit 1; }
   "$root/Scripts/enroll_kill_test.sh" "$root/.build/debug/biomatch" "$pgroot/variants/manifest.csv" 2>&1 | grep -v " info biomatch" \
     || { echo "test: error: the batch enrollment kill drill failed" >&2; exit 1; }
   # The report pictures: matplotlib from its pinned venv draws a small synthetic report.
-  echo "test: evaluation report pictures"
+  step "evaluation report pictures"
   mkdir -p "$pgroot/report"
   python3 - "$pgroot/report/report.json" <<'PY'
 import json, random, sys
@@ -69,4 +81,5 @@ PY
   "$root/Scripts/plot_report.sh" "$pgroot/report" >/dev/null && [ -s "$pgroot/report/det.png" ] && [ -s "$pgroot/report/histogram.png" ] \
     || { echo "test: error: the report pictures were not drawn" >&2; exit 1; }
 fi
+step "swift test"
 swift test --skip-build "$@"

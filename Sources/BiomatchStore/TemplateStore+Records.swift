@@ -80,7 +80,7 @@ extension TemplateStore {
         }
         return try backend.write { session in
             try requireUsable(kek, session)
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             // Two lookups for the whole batch, then writes only (pipelined on PostgreSQL).
             let existing = try session.existingReferenceIDs(rows.map(\.0.id))
             let stored = try session.subjects(rows.map(\.0.subjectID))
@@ -197,7 +197,7 @@ extension TemplateStore {
             let row = try resealed(stored, status: .revoked)
             try session.replaceReference(id: referenceID, with: row)
             try session.appendChanges([(row.subjectID, row.id)], time: Self.now())
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             subject.version = try writer.append(actor: actor, action: .revoke, subjectID: row.subjectID, referenceID: row.id,
                                                 outcome: "revoked", detail: Self.clip(reason), time: Self.now())
             subject.manifest = rows.manifest(references.map { $0.id == row.id ? row : $0 })
@@ -221,7 +221,7 @@ extension TemplateStore {
                 count += 1
             }
             try session.appendChanges([(subjectID, nil)], time: Self.now())
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             let seq = try writer.append(actor: actor, action: .revoke, subjectID: subjectID, outcome: "revoked",
                                         detail: "\(count) references; \(Self.clip(reason))", time: Self.now())
             subject.status = ReferenceStatus.revoked.rawValue
@@ -245,7 +245,7 @@ extension TemplateStore {
             try session.deleteSample(referenceID)
             try session.deleteReference(referenceID)
             try session.appendChanges([(row.subjectID, referenceID)], time: Self.now())
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             subject.version = try writer.append(actor: actor, action: .delete, subjectID: row.subjectID, referenceID: referenceID,
                                                 outcome: "deleted", detail: "data key destroyed", time: Self.now())
             subject.manifest = rows.manifest(references.filter { $0.id != referenceID })
@@ -267,7 +267,7 @@ extension TemplateStore {
             }
             try session.deleteSubject(subjectID)
             try session.appendChanges([(subjectID, nil)], time: Self.now())
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             _ = try writer.append(actor: actor, action: .delete, subjectID: subjectID, outcome: "deleted",
                                   detail: "\(rows.count) references; data keys destroyed", time: Self.now())
             try writer.finish()
@@ -289,7 +289,7 @@ extension TemplateStore {
             throw StoreError(.invalidArgument, "recordMatch takes verify, identify or a refused enroll; \(action.rawValue) is journaled by the store itself")
         }
         return try backend.write { session in
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             let seq = try writer.append(actor: actor, action: action, subjectID: subjectID, referenceID: referenceID,
                                         outcome: Self.clip(outcome), detail: Self.clip(detail), time: Self.now(),
                                         transactionID: transactionID.map(Self.clip))

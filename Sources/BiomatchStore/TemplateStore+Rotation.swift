@@ -12,6 +12,9 @@ public struct RotationProgress: Sendable, Hashable, Codable {
     public var remaining: Int
     /// Whether the old keys are retired (the rotation is complete).
     public var completed: Bool
+    /// Whether every record was re-encrypted under a fresh data key and the store given a
+    /// fresh integrity key (a rotation after a key compromise), not only re-wrapped.
+    public var reencrypted: Bool = false
 }
 
 extension TemplateStore {
@@ -30,21 +33,32 @@ extension TemplateStore {
     /// - Throws: ``StoreError`` `rotationInProgress` when a rotation to another key is
     ///   unfinished; `integrity` when a record fails its check (it is not re-wrapped, and
     ///   the rotation stops there so nothing is silently left behind); `backend`.
+    ///
+    /// With `reencrypt` (the answer to a compromised key, where a re-wrap is not enough: the
+    /// old key plus a backup taken before the rotation would still open every record), every
+    /// template and sample is decrypted and sealed again under a fresh data key wrapped under
+    /// `newKey`, and at the end the store gets a fresh integrity key: subject and key rows are
+    /// MACed again and the audit journal goes on under the new key (its earlier keys kept,
+    /// wrapped under it, to verify the entries before). Afterwards the old key with a
+    /// pre-rotation copy opens nothing written or re-encrypted since, nor forges a row the
+    /// store accepts. Resumed the same way; a re-encrypting rotation stays one when resumed.
     @discardableResult
-    public func rotateKey(to newKey: KeyEncryptionKey, batchSize: Int = 500,
+    public func rotateKey(to newKey: KeyEncryptionKey, batchSize: Int = 500, reencrypt: Bool = false,
                           progress: ((RotationProgress) throws -> Void)? = nil) throws -> RotationProgress {
         guard batchSize > 0 else { throw StoreError(.invalidArgument, "the batch size must be positive") }
         let integrityKey = try currentIntegrityKey()
+        var reencrypt = reencrypt
         let oldIDs: [String] = try backend.write { session in
             if let target = try session.meta(Meta.rotationTarget), !target.isEmpty {
                 let id = String(decoding: target, as: UTF8.self)
                 guard id == newKey.id else {
                     throw StoreError(.rotationInProgress, "a rotation to key \(id) is unfinished; finish it with that key first")
                 }
+                if try session.meta(Meta.rotationKind) == Array("reencrypt".utf8) { reencrypt = true }
             }
             let rows = try session.keyRows()
             for row in rows { try self.rows.checkFresh(row, in: session, audit: audit) }
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
             var old: [String] = []
             for var row in rows where row.id != newKey.id && row.status != KeyStatus.retired.rawValue {
                 if row.status != KeyStatus.rotatingOut.rawValue {
@@ -64,6 +78,7 @@ extension TemplateStore {
                 try session.putKeyRow(self.rows.sealed(KeyRow(id: newKey.id, status: KeyStatus.active.rawValue, createdAt: Self.now(),
                                                               wrappedIntegrityKey: try Self.wrap(integrityKey, under: newKey), version: seq)))
                 try session.setMeta(Meta.rotationTarget, Array(newKey.id.utf8))
+                if reencrypt { try session.setMeta(Meta.rotationKind, Array("reencrypt".utf8)) }
             }
             try writer.finish()
             return old
@@ -71,23 +86,40 @@ extension TemplateStore {
         // From here this handle wraps new records under the new key and opens either.
         ring.add(newKey, primary: true)
         let ring = keys
-        var state = RotationProgress(newKeyID: newKey.id, rewrapped: 0, remaining: 0, completed: oldIDs.isEmpty)
+        var state = RotationProgress(newKeyID: newKey.id, rewrapped: 0, remaining: 0, completed: oldIDs.isEmpty, reencrypted: reencrypt)
         if oldIDs.isEmpty { return state }  // already rotated to this key
         for oldID in oldIDs {
             while true {
                 let done: Int = try backend.write { session in
                     var updates: [(id: String, keyID: String, wrappedKey: [UInt8])] = []
+                    var n = 0
                     for row in try session.references(wrappedUnder: oldID, limit: batchSize) {
                         // Authenticate before re-wrapping, so a tampered record is never blessed with a fresh wrap.
-                        _ = try open(row, keys: ring)
-                        let rewrapped = try row.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
-                        updates.append((row.id, rewrapped.keyID, rewrapped.wrappedKey))
+                        let plain = try open(row, keys: ring).template
+                        if reencrypt {
+                            var copy = row
+                            copy.template = try SealedPayload.seal(plain, aad: templateAAD(row), under: newKey)
+                            try session.replaceReference(id: row.id, with: copy)
+                            n += 1
+                        } else {
+                            let rewrapped = try row.template.rewrapped(keys: ring, to: newKey, what: "the template of reference \(row.id)")
+                            updates.append((row.id, rewrapped.keyID, rewrapped.wrappedKey))
+                        }
                     }
                     try session.rewrapReferences(updates)
-                    var n = updates.count
+                    n += updates.count
                     for sample in try session.samples(wrappedUnder: oldID, limit: max(0, batchSize - n)) {
                         var copy = sample
-                        copy.payload = try sample.payload.rewrapped(keys: ring, to: newKey, what: "the sample of reference \(sample.referenceID)")
+                        if reencrypt {
+                            guard let owner = try session.reference(sample.referenceID) else {
+                                throw StoreError(.integrity, "the sample of reference \(sample.referenceID) has no reference")
+                            }
+                            let aad = sampleAAD(sample.referenceID, subjectID: owner.subjectID)
+                            let plain = try open(sample.payload, aad: aad, keys: ring, what: "the sample of reference \(sample.referenceID)")
+                            copy.payload = try SealedPayload.seal(plain, aad: aad, under: newKey)
+                        } else {
+                            copy.payload = try sample.payload.rewrapped(keys: ring, to: newKey, what: "the sample of reference \(sample.referenceID)")
+                        }
                         try session.putSample(copy)
                         n += 1
                     }
@@ -100,23 +132,60 @@ extension TemplateStore {
             }
         }
         // Retire in one transaction, and only if nothing was written under an old key meanwhile.
+        var replacement: RowAuthenticator?
         let retired: Bool = try backend.write { session in
             let counts = try session.counts()
             guard oldIDs.allSatisfy({ (counts.referencesByKey[$0] ?? 0) + (counts.samplesByKey[$0] ?? 0) == 0 }) else { return false }
-            var writer = try AuditWriter(chain: audit, session: session)
+            var writer = try writer(session)
+            var retiring: [KeyRow] = []
             for var row in try session.keyRows() where oldIDs.contains(row.id) {
                 try self.rows.checkFresh(row, in: session, audit: audit)
                 row.status = KeyStatus.retired.rawValue
                 row.wrappedIntegrityKey = []
                 row.version = try writer.append(actor: actor, action: .keyRotation, referenceID: keyRecord(row.id), outcome: "retired",
-                                                detail: "\(state.rewrapped) re-wrapped in this run; rotated to \(newKey.id)", time: Self.now())
-                try session.putKeyRow(self.rows.sealed(row))
+                                                detail: "\(state.rewrapped) \(reencrypt ? "re-encrypted" : "re-wrapped") in this run; rotated to \(newKey.id)",
+                                                time: Self.now())
+                retiring.append(row)
             }
             try session.setMeta(Meta.rotationTarget, [])
+            guard reencrypt else {
+                for row in retiring { try session.putKeyRow(self.rows.sealed(row)) }
+                try writer.finish()
+                return true
+            }
+            // A fresh integrity key: the journal goes on under it after this entry, every
+            // subject and key row is MACed under it, and only the new key wraps it.
+            let newIntegrityKey = SymmetricKey(size: .bits256)
+            let handover = try writer.append(actor: actor, action: .keyRotation, referenceID: keyRecord(newKey.id), outcome: "integrity-key-replaced",
+                                             detail: "records re-encrypted under \(newKey.id); journal MACed under a new key from the next entry", time: Self.now())
+            let epochs = try self.rows.epochs(handingOverTo: newIntegrityKey, from: handover + 1)
+            let fresh = try RowAuthenticator(storeID: storeID, integrityKey: newIntegrityKey, epochs: epochs)
             try writer.finish()
+            try session.setMeta(Meta.auditEpochs, epochs)
+            try session.setMeta(Meta.auditHead, fresh.audit.head(sequence: writer.last.sequence, mac: writer.last.mac))
+            try session.setMeta(Meta.rotationKind, [])
+            for row in retiring { try session.putKeyRow(fresh.sealed(row)) }
+            guard var current = try session.keyRows().first(where: { $0.id == newKey.id }) else {
+                throw StoreError(.integrity, "key row \(newKey.id) vanished during the rotation")
+            }
+            current.wrappedIntegrityKey = try Self.wrap(newIntegrityKey, under: newKey)
+            current.version = handover
+            try session.putKeyRow(fresh.sealed(current))
+            var after = ""
+            while true {
+                let page = try session.subjectPage(afterID: after, limit: 2048)
+                guard let last = page.last else { break }
+                after = last.id
+                for subject in page {
+                    try self.rows.checkFresh(subject, in: session)  // never bless a tampered row
+                    try session.putSubject(fresh.sealed(subject))
+                }
+            }
+            replacement = fresh
             return true
         }
-        if !retired { return try rotateKey(to: newKey, batchSize: batchSize, progress: progress) }
+        if let replacement { integrity.replace(replacement) }
+        if !retired { return try rotateKey(to: newKey, batchSize: batchSize, reencrypt: reencrypt, progress: progress) }
         state.remaining = 0
         state.completed = true
         try progress?(state)

@@ -31,6 +31,9 @@ public final class TemplateStore: Sendable {
         static let scrypt = "scrypt"
         static let auditHead = "audit_head"
         static let rotationTarget = "rotation_target"
+        /// "reencrypt" while a re-encrypting rotation is unfinished.
+        static let rotationKind = "rotation_kind"
+        static let auditEpochs = "audit_epochs"
     }
 
     static let formatName = "biomatch-template-store-2"
@@ -42,8 +45,11 @@ public final class TemplateStore: Sendable {
     let ring: LockedRing
     /// The keys this handle holds now (a rotation adds the new key).
     var keys: KeyRing { ring.value }
-    /// Subject and key row MACs, manifests and the freshness checks.
-    let rows: RowAuthenticator
+    /// Subject and key row MACs, manifests and the freshness checks, under the integrity key
+    /// this handle knows (replaced when a re-encrypting rotation, here or elsewhere, moves
+    /// the store to a new one).
+    let integrity: LockedIntegrity
+    var rows: RowAuthenticator { integrity.value }
     var audit: AuditChain { rows.audit }
     /// Who this handle acts as in the audit journal.
     public let actor: String
@@ -55,12 +61,12 @@ public final class TemplateStore: Sendable {
     /// Ids of the key-encryption keys this handle holds; the first wraps new records.
     public var keyIDs: [String] { [keys.primary.id] + keys.ids.filter { $0 != keys.primary.id } }
 
-    private init(backend: any StoreBackend, storeID: [UInt8], keys: KeyRing, integrityKey: SymmetricKey, actor: String) {
+    private init(backend: any StoreBackend, storeID: [UInt8], keys: KeyRing, rows: RowAuthenticator, actor: String) {
         self.backend = backend
         self.storeID = storeID
         ring = LockedRing(keys)
         self.actor = actor
-        rows = RowAuthenticator(storeID: storeID, integrityKey: integrityKey)
+        integrity = LockedIntegrity(rows)
     }
 
     /// The current time in ms since 1970, the store's clock.
@@ -97,7 +103,8 @@ public final class TemplateStore: Sendable {
         }
         let storeID = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let integrityKey = SymmetricKey(size: .bits256)
-        let store = TemplateStore(backend: backend, storeID: storeID, keys: KeyRing(kek), integrityKey: integrityKey, actor: actor)
+        let store = TemplateStore(backend: backend, storeID: storeID, keys: KeyRing(kek),
+                                  rows: try RowAuthenticator(storeID: storeID, integrityKey: integrityKey), actor: actor)
         let now = now()
         let wrapped = try wrap(integrityKey, under: kek)
         try backend.initialize { session in
@@ -105,7 +112,7 @@ public final class TemplateStore: Sendable {
             try session.setMeta(Meta.storeID, storeID)
             try session.setMeta(Meta.createdAt, Array(String(now).utf8))
             if let scrypt { try session.setMeta(Meta.scrypt, Array(try JSONEncoder().encode(scrypt))) }
-            var writer = try AuditWriter(chain: store.audit, session: session)
+            var writer = try store.writer(session)
             let seq = try writer.append(actor: actor, action: .initialize, referenceID: keyRecord(kek.id), outcome: "created",
                                         detail: "key \(kek.id)", time: now)
             try session.putKeyRow(store.rows.sealed(KeyRow(id: kek.id, status: KeyStatus.active.rawValue, createdAt: now,
@@ -137,16 +144,16 @@ public final class TemplateStore: Sendable {
         // The probe is a single read-only connection: it neither creates nor changes a file.
         let probe: any StoreBackend
         if case .sqlite(let path) = location { probe = try SQLiteBackend(path: path, readOnly: true) } else { probe = try location.backend(readOnly: true) }
-        let (storeID, ring, integrityKey): ([UInt8], KeyRing, SymmetricKey)
+        let (storeID, ring, rows): ([UInt8], KeyRing, RowAuthenticator)
         do {
-            (storeID, ring, integrityKey) = try unlock(probe, sources: sources)
+            (storeID, ring, rows) = try unlock(probe, sources: sources)
             probe.close()
         } catch {
             probe.close()
             throw error
         }
         let backend = try location.backend(readOnly: readOnly)
-        let store = TemplateStore(backend: backend, storeID: storeID, keys: ring, integrityKey: integrityKey, actor: actor)
+        let store = TemplateStore(backend: backend, storeID: storeID, keys: ring, rows: rows, actor: actor)
         if case .sqlite(let path) = location, [path, path + "-wal", path + "-shm"].contains(where: SecretFile.isReadableByOthers) {
             store.logger.warning("the store's files can be read by group or others; templates are encrypted, but run `chmod 600` on them",
                                  metadata: ["location": "\(path)"])
@@ -154,12 +161,12 @@ public final class TemplateStore: Sendable {
         return store
     }
 
-    private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, SymmetricKey) {
+    private static func unlock(_ backend: any StoreBackend, sources: [KeySource]) throws -> ([UInt8], KeyRing, RowAuthenticator) {
         guard try backend.isInitialized() else {
             throw StoreError(.storeMissing, "\(backend.location) holds no Biomatch template store; create one with `biomatch store init`")
         }
-        let (format, storeID, scryptBytes, keyRows) = try backend.read { s in
-            (try s.meta(Meta.format), try s.meta(Meta.storeID), try s.meta(Meta.scrypt), try s.keyRows())
+        let (format, storeID, scryptBytes, keyRows, epochs) = try backend.read { s in
+            (try s.meta(Meta.format), try s.meta(Meta.storeID), try s.meta(Meta.scrypt), try s.keyRows(), try s.meta(Meta.auditEpochs))
         }
         guard let format, String(decoding: format, as: UTF8.self) == formatName else {
             if let format, legacyFormatNames.contains(String(decoding: format, as: UTF8.self)) {
@@ -193,22 +200,52 @@ public final class TemplateStore: Sendable {
             integrityKey = ik
             if primary == nil { primary = kek }
         }
+        var authenticator: RowAuthenticator?
         if let integrityKey {
             // Every key row must be genuine and current: a retired key's row put back (to open
             // the store with a stolen old key) is caught here.
-            let probe = RowAuthenticator(storeID: storeID, integrityKey: integrityKey)
+            let probe = try RowAuthenticator(storeID: storeID, integrityKey: integrityKey, epochs: epochs)
             try backend.read { session in
                 for row in keyRows { try probe.checkFresh(row, in: session, audit: probe.audit) }
             }
+            authenticator = probe
         }
-        guard let integrityKey, let primary else {
+        guard let authenticator, let primary else {
             let ids = keks.map(\.id).joined(separator: ", ")
             if keks.contains(where: { k in keyRows.contains { $0.id == k.id } }) {
                 throw StoreError(.wrongKey, "key \(ids) was retired from the store \(backend.location); use its current key (\(known))")
             }
             throw StoreError(.wrongKey, "key \(ids) is not a key of the store \(backend.location) (its keys: \(known))")
         }
-        return (storeID, KeyRing(primary: primary, others: keks.filter { $0.id != primary.id }), integrityKey)
+        return (storeID, KeyRing(primary: primary, others: keks.filter { $0.id != primary.id }), authenticator)
+    }
+
+    /// Takes up the store's current integrity key when a re-encrypting rotation has replaced
+    /// the one this handle knows (it must hold the new key-encryption key).
+    ///
+    /// - Returns: whether the key changed (so a failed check is worth repeating).
+    func refreshIntegrity(in session: any StoreSession) throws -> Bool {
+        let rows = try session.keyRows(), epochs = try session.meta(Meta.auditEpochs)
+        for kek in [keys.primary] + keys.ids.compactMap({ keys.key(id: $0) }) {
+            guard let row = rows.first(where: { $0.id == kek.id && $0.status != KeyStatus.retired.rawValue }),
+                  let key = try? AES.KeyWrap.unwrap(row.wrappedIntegrityKey, using: kek.key) else { continue }
+            let fresh = try RowAuthenticator(storeID: storeID, integrityKey: key, epochs: epochs)
+            guard fresh.keyID != self.rows.keyID else { return false }
+            integrity.replace(fresh)
+            logger.info("took up the store's new integrity key")
+            return true
+        }
+        return false
+    }
+
+    /// A journal writer over `session`, after taking up a new integrity key if the store moved to one.
+    func writer(_ session: any StoreSession) throws -> AuditWriter {
+        do {
+            return try AuditWriter(chain: audit, session: session)
+        } catch let failure as StoreError where failure.code == .integrity {
+            guard try refreshIntegrity(in: session) else { throw failure }
+            return try AuditWriter(chain: audit, session: session)
+        }
     }
 
     static func wrap(_ key: SymmetricKey, under kek: KeyEncryptionKey) throws -> [UInt8] {
@@ -296,7 +333,12 @@ public final class TemplateStore: Sendable {
     /// - Throws: ``StoreError`` `notFound` for no such subject, `integrity`.
     func checkedSubject(_ subjectID: String, in session: any StoreSession) throws -> (subject: SubjectRow, references: [ReferenceRow]) {
         guard let subject = try session.subject(subjectID) else { throw StoreError(.notFound, "no subject \(subjectID)") }
-        try rows.checkFresh(subject, in: session)
+        do {
+            try rows.checkFresh(subject, in: session)
+        } catch let failure as StoreError where failure.code == .integrity {
+            guard try refreshIntegrity(in: session) else { throw failure }
+            try rows.checkFresh(subject, in: session)  // the store moved to a new integrity key meanwhile
+        }
         let references = try session.references(subjectID: subjectID)
         try rows.checkManifest(subject, references: references)
         return (subject, references)
@@ -338,6 +380,18 @@ public final class TemplateStore: Sendable {
         try open(sample.payload, aad: sampleAAD(sample.referenceID, subjectID: subjectID), keys: keys,
                  what: "the sample of reference \(sample.referenceID)")
     }
+}
+
+/// The handle's row authenticator, which a re-encrypting rotation replaces while readers use it.
+final class LockedIntegrity: @unchecked Sendable {
+    private var rows: RowAuthenticator
+    private let lock = NSLock()
+
+    init(_ rows: RowAuthenticator) { self.rows = rows }
+
+    var value: RowAuthenticator { lock.withLock { rows } }
+
+    func replace(_ rows: RowAuthenticator) { lock.withLock { self.rows = rows } }
 }
 
 /// The handle's key ring, which a rotation extends while readers use it.

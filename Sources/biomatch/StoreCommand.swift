@@ -175,10 +175,19 @@ extension StoreCommand {
     struct RotateKey: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Re-wrap every data key under a new key-encryption key, online and resumable; then retire the old key.")
+            abstract: "Re-wrap every data key under a new key-encryption key, online and resumable; then retire the old key.",
+            discussion: """
+                A routine rotation re-wraps data keys and leaves ciphertexts alone. After a key \
+                compromise use --reencrypt: every template and sample is sealed again under a fresh \
+                data key, and the store gets a fresh integrity key (rows re-MACed, the journal going \
+                on under a new key), so the old key with a backup taken before the rotation neither \
+                reads nor forges what the store serves afterwards. An interrupted re-encrypting \
+                rotation stays one when resumed.
+                """)
         @OptionGroup var options: StoreOptions
         @Option(help: "The new key's file (mode 0600).") var newKeyFile: String
         @Option(help: "Records per transaction.") var batchSize = 1000
+        @Flag(help: "Re-encrypt every record and replace the integrity key (after a key compromise).") var reencrypt = false
 
         func run() throws {
             let store = try options.open()
@@ -186,11 +195,16 @@ extension StoreCommand {
             let newKey = try reportingStoreErrors { try KeyEncryptionKey.fromFile(newKeyFile) }
             let json = options.json
             let done = try reportingStoreErrors {
-                try store.rotateKey(to: newKey, batchSize: batchSize) { p in
-                    if json { try printStoreJSON(p, lines: true) } else if !p.completed { print("re-wrapped \(p.rewrapped), \(p.remaining) to go") }
+                try store.rotateKey(to: newKey, batchSize: batchSize, reencrypt: reencrypt) { p in
+                    let verb = p.reencrypted ? "re-encrypted" : "re-wrapped"
+                    if json { try printStoreJSON(p, lines: true) } else if !p.completed { print("\(verb) \(p.rewrapped), \(p.remaining) to go") }
                 }
             }
-            if !json { print("rotation to \(done.newKeyID) complete: \(done.rewrapped) records re-wrapped in this run; old keys retired") }
+            if !json {
+                print(done.reencrypted
+                      ? "rotation to \(done.newKeyID) complete: \(done.rewrapped) records re-encrypted in this run; integrity key replaced; old keys retired"
+                      : "rotation to \(done.newKeyID) complete: \(done.rewrapped) records re-wrapped in this run; old keys retired")
+            }
         }
     }
 
@@ -240,7 +254,40 @@ extension StoreCommand {
     }
 
     struct Audit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The audit journal.", subcommands: [Verify.self, Anchor.self])
+        static let configuration = CommandConfiguration(abstract: "The audit journal.", subcommands: [Verify.self, Anchor.self, List.self])
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print journal entries (no biometric data is ever in them), oldest first.")
+            @OptionGroup var options: StoreOptions
+            @Option(help: "Only entries after this sequence number.") var after: Int64 = 0
+            @Option(help: "At most this many entries.") var limit = 100
+            @Option(help: "Only this action (enroll, revoke, verify, key-rotation, …).") var action: String?
+
+            func run() throws {
+                let store = try options.open(readOnly: true)
+                defer { store.close() }
+                guard limit > 0 else {
+                    printError("--limit must be positive")
+                    throw ExitCode(2)
+                }
+                var cursor = after, shown = 0
+                while shown < limit {
+                    let page = try reportingStoreErrors { try store.auditEntries(after: cursor, limit: 1000) }
+                    guard let last = page.last else { break }
+                    cursor = last.sequence
+                    for entry in page where action.map({ $0 == entry.action }) ?? true {
+                        guard shown < limit else { break }
+                        shown += 1
+                        if options.json { try printStoreJSON(entry, lines: true) } else {
+                            let time = Date(timeIntervalSince1970: Double(entry.time) / 1000).ISO8601Format()
+                            let about = [entry.subjectID, entry.referenceID].compactMap { $0 }.joined(separator: " ")
+                            print("\(entry.sequence) \(time) \(entry.actor) \(entry.action) \(about) \(entry.outcome) \(entry.detail)")
+                        }
+                    }
+                }
+            }
+        }
 
         struct Verify: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -62,22 +62,43 @@ public struct AuditVerification: Sendable, Hashable, Codable {
 /// so editing, deleting, inserting or reordering entries breaks every later MAC. The
 /// head (last sequence and MAC, itself MACed) is kept in the store's metadata, so cutting
 /// entries off the end is caught too.
-struct AuditChain {
-    let key: SymmetricKey
+///
+/// After the store's integrity key is replaced (a re-encrypting rotation) the chain goes
+/// on under the new key: each epoch's key MACs the entries from its first sequence number
+/// on, and the first entry under a new key covers the last MAC of the old one.
+struct AuditChain: Sendable {
+    /// (first sequence, key), ascending; the last is current.
+    let epochs: [(from: Int64, key: SymmetricKey)]
     let storeID: [UInt8]
+
+    init(key: SymmetricKey, storeID: [UInt8]) {
+        self.init(epochs: [(1, key)], storeID: storeID)
+    }
+
+    init(epochs: [(from: Int64, key: SymmetricKey)], storeID: [UInt8]) {
+        self.epochs = epochs
+        self.storeID = storeID
+    }
+
+    /// The key new entries and the head are MACed with.
+    var key: SymmetricKey { epochs[epochs.count - 1].key }
+
+    func key(for seq: Int64) -> SymmetricKey {
+        epochs.last { $0.from <= seq }?.key ?? epochs[0].key
+    }
 
     var genesis: [UInt8] {
         var e = CanonicalEncoder(domain: "biomatch audit genesis v1")
         e.data(storeID)
-        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: key))
+        return Array(HMAC<SHA256>.authenticationCode(for: e.bytes, using: key(for: 1)))
     }
 
     func mac(of row: AuditRow, previous: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Self.encode(row, previous: previous), using: key))
+        Array(HMAC<SHA256>.authenticationCode(for: Self.encode(row, previous: previous), using: key(for: row.seq)))
     }
 
     func isValid(_ row: AuditRow, previous: [UInt8]) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(row.mac, authenticating: Self.encode(row, previous: previous), using: key)
+        HMAC<SHA256>.isValidAuthenticationCode(row.mac, authenticating: Self.encode(row, previous: previous), using: key(for: row.seq))
     }
 
     static func encode(_ row: AuditRow, previous: [UInt8]) -> [UInt8] {
@@ -173,6 +194,9 @@ struct AuditWriter {
         previous = row.mac
         return sequence
     }
+
+    /// The last entry's sequence number and MAC, as they stand with the buffered entries.
+    var last: (sequence: Int64, mac: [UInt8]) { (sequence, previous) }
 
     /// Writes the buffered entries and the new head; call once, last, in the same transaction.
     func finish() throws {

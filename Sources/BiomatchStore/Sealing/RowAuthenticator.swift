@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Authenticates the rows that are not sealed (subjects and keys) and checks that every
 /// row read is the latest genuine one, not an earlier genuine version put back.
@@ -15,19 +16,52 @@ struct RowAuthenticator: Sendable {
     let storeID: [UInt8]
     private let rowMAC: HMAC<SHA256>
     let audit: AuditChain
+    /// The integrity key's id (an HMAC of a label), to tell two keys apart without comparing them.
+    let keyID: [UInt8]
+    /// The past audit epochs as stored (``AuditEpochs``), carried into the next integrity key.
+    let epochs: AuditEpochs
 
     /// Journal actions that write a subject row.
     static let subjectWrites = [AuditAction.enroll, .revoke, .delete, .update].map(\.rawValue)
     /// Journal actions that write a key row.
     static let keyWrites = [AuditAction.initialize, .keyRotation].map(\.rawValue)
 
-    init(storeID: [UInt8], integrityKey: SymmetricKey) {
+    /// The authenticator of `integrityKey`; `epochs` (the store's `audit_epochs` metadata,
+    /// absent until the integrity key is first replaced) gives the earlier audit keys.
+    ///
+    /// - Throws: ``StoreError`` `integrity` when the epochs do not unwrap under this key.
+    init(storeID: [UInt8], integrityKey: SymmetricKey, epochs stored: [UInt8]? = nil) throws {
         self.storeID = storeID
-        rowMAC = HMAC<SHA256>(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
-                                                          info: Array("biomatch row mac v1".utf8), outputByteCount: 32))
-        audit = AuditChain(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: integrityKey, salt: storeID,
-                                                       info: Array("biomatch audit mac v1".utf8), outputByteCount: 32),
-                           storeID: storeID)
+        rowMAC = HMAC<SHA256>(key: Self.derive(integrityKey, storeID, "biomatch row mac v1"))
+        keyID = Array(HMAC<SHA256>.authenticationCode(for: Array("biomatch integrity key id v1".utf8), using: integrityKey))
+        let current = Self.derive(integrityKey, storeID, "biomatch audit mac v1")
+        epochs = try stored.map(AuditEpochs.decode) ?? AuditEpochs(currentFrom: 1, past: [])
+        let wrapping = Self.derive(integrityKey, storeID, "biomatch audit epochs v1")
+        var chain: [(from: Int64, key: SymmetricKey)] = []
+        for past in epochs.past {
+            guard let wrapped = Data(base64Encoded: past.key), let key = try? AES.KeyWrap.unwrap(wrapped, using: wrapping) else {
+                throw StoreError(.integrity, "an earlier audit key (from entry \(past.from)) does not unwrap under the store's integrity key: the metadata was altered")
+            }
+            chain.append((past.from, key))
+        }
+        chain.append((epochs.currentFrom, current))
+        audit = AuditChain(epochs: chain, storeID: storeID)
+    }
+
+    static func derive(_ key: SymmetricKey, _ storeID: [UInt8], _ label: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: storeID, info: Array(label.utf8), outputByteCount: 32)
+    }
+
+    /// The epochs metadata for a new integrity key whose audit epoch starts at `from`: every
+    /// audit key so far (this one's included), wrapped under the new key.
+    func epochs(handingOverTo newKey: SymmetricKey, from: Int64) throws -> [UInt8] {
+        let wrapping = Self.derive(newKey, storeID, "biomatch audit epochs v1")
+        var past: [AuditEpochs.Past] = []
+        for epoch in audit.epochs {
+            let wrapped = try AES.KeyWrap.wrap(epoch.key, using: wrapping)
+            past.append(AuditEpochs.Past(from: epoch.from, key: Data(wrapped).base64EncodedString()))
+        }
+        return try AuditEpochs(currentFrom: from, past: past).encoded()
     }
 
     private func code(_ e: CanonicalEncoder) -> [UInt8] {
@@ -121,6 +155,25 @@ struct RowAuthenticator: Sendable {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+/// The audit keys of earlier integrity keys, wrapped under the current one (store metadata
+/// `audit_epochs`): the journal's entries before `currentFrom` verify under them.
+struct AuditEpochs: Codable, Sendable, Hashable {
+    struct Past: Codable, Sendable, Hashable {
+        var from: Int64
+        var key: String
+    }
+    var currentFrom: Int64
+    var past: [Past]
+
+    static func decode(_ bytes: [UInt8]) throws -> AuditEpochs {
+        do { return try JSONDecoder().decode(AuditEpochs.self, from: Data(bytes)) } catch {
+            throw StoreError(.integrity, "the store's audit epochs are malformed: the metadata was altered")
+        }
+    }
+
+    func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
 }
 
 /// How the journal names a key row in an entry's reference column.
