@@ -98,6 +98,34 @@ if "$bin" store stats "${target[@]}" --key-file "$old" >/dev/null 2>"$work/old.e
 grep -q "retired" "$work/old.err" || fail "the retired key's refusal does not say so: $(cat "$work/old.err")"
 "$bin" store verify "${target[@]}" --key-file "$new" > /dev/null || fail "a record fails authentication after the rotation"
 "$bin" store audit verify "${target[@]}" --key-file "$new" || fail "audit verify"
+# The thief's try: the pre-rotation copy with the rotated ciphertexts spliced in, opened
+# with the old key. After a re-wrap it reads everything (same data keys: why --reencrypt
+# exists); after a re-encryption nothing.
+if [ -n "$sqlite" ]; then
+  cp "$work/backup.sqlite" "$work/spliced.sqlite"
+  python3 - "$work/spliced.sqlite" "$sqlite" <<'PY' || fail "splicing the rotated ciphertexts into the backup"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("ATTACH DATABASE ? AS rotated", (f"file:{sys.argv[2]}?mode=ro",))
+db.execute("""UPDATE template_reference SET nonce = r.nonce, ciphertext = r.ciphertext, tag = r.tag
+              FROM rotated.template_reference AS r WHERE r.id = template_reference.id""")
+db.commit()
+PY
+  set +e
+  "$bin" store verify --store "$work/spliced.sqlite" --key-file "$old" --json > "$work/spliced.json" 2>/dev/null
+  set -e
+  python3 - "$work/spliced.json" "$count" ${#reencrypt[@]} <<'PY' || exit 1
+import json, sys
+r = json.load(open(sys.argv[1])); count = int(sys.argv[2]); reencrypted = sys.argv[3] != "0"
+opened = count - sum(1 for f in r["failures"] if not f.startswith(("subject:", "kek:")))
+if reencrypted:
+    assert opened == 0, f"the old key and the backup open {opened} re-encrypted records"
+    print(f"store_rotation_test: old key + pre-rotation copy + rotated ciphertexts: 0 of {count} records open")
+else:
+    assert opened == count, f"expected a re-wrap to leave the old data keys valid, {opened} of {count} opened"
+    print(f"store_rotation_test: old key + pre-rotation copy + re-wrapped ciphertexts: all {count} open (re-wrapping does not answer a key compromise)")
+PY
+fi
 if [ ${#reencrypt[@]} -gt 0 ]; then
   grep -q "re-encrypted" "$work/rotate2.txt" || fail "the resumed rotation did not re-encrypt: $(cat "$work/rotate2.txt")"
   "$bin" store audit list "${target[@]}" --key-file "$new" --json --action key-rotation > "$work/rotations.json" || fail "audit list"
