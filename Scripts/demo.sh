@@ -28,7 +28,7 @@ head -c 20000 "$samples/messi5.jpg" > "$work/truncated.jpg"
 # ---- The engine on an SQLite store: enroll, then verify and identify framed probes ----
 store="$work/store.sqlite"; keys="$work/keys"; mkdir -p "$keys"; chmod 700 "$keys"
 eng=(--store "$store" --key-file "$keys/kek" --mac-key "t1/mac=$keys/t1-mac" --enc-key "t1/enc=$keys/t1-enc" --verify-key "t1/sig=$keys/t1-sig.pem.pub"
-     --challenge-key "$keys/challenge")
+     --challenge-key "$keys/challenge" --terminal-master "m1=$keys/terminal-master" --revoked-terminal T-0666)
 echo
 echo "== a store and the keys a terminal shares with the engine"
 "$bm" store init --store "$store" --key-file "$keys/kek" --generate-key 2>/dev/null
@@ -36,6 +36,7 @@ echo "== a store and the keys a terminal shares with the engine"
 "$bm" object keygen --kind shared --out "$keys/t1-enc" >/dev/null
 "$bm" object keygen --kind signing --out "$keys/t1-sig.pem" >/dev/null
 "$bm" object keygen --kind shared --out "$keys/challenge" >/dev/null   # the engine's, for active challenges
+"$bm" object keygen --kind shared --out "$keys/terminal-master" >/dev/null   # the engine's master of per-terminal keys
 echo
 echo "== enroll: the astronaut (face and right index finger) and Messi (face)"
 "$bm" enroll "${eng[@]}" --subject astronaut --face "$samples/astronaut.png" --finger "$samples/finger/p1_1.png" --position 2 2>/dev/null
@@ -72,6 +73,30 @@ if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/bound.der" --pay
 fi
 echo "-- presented for its own payment it is accepted (tier low, from the amount)"
 "$bm" verify "${eng[@]}" --subject astronaut --object "$work/bound.der" --payment "$pay_small" 2>/dev/null
+echo
+echo "== per-terminal keys: terminal T-0042 gets probe keys derived from the engine's master (HKDF) for its id, purpose and dates"
+today=$(date -u +%Y-%m-%d)
+tk=$("$bm" object terminal-key --master-id m1 --master-key-file "$keys/terminal-master" --terminal T-0042 --purpose probe \
+  --first-day "$today" --mac-out "$keys/t42-mac" --enc-out "$keys/t42-enc")
+echo "   key name: $tk"
+pay_t42="amount=100,currency=CNY,payee=M1,terminal=T-0042,reference=R-0042"
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify --payment "$pay_t42" \
+  --mac-key "$tk=$keys/t42-mac" --enc-key "$tk=$keys/t42-enc" --out "$work/t42.der" >/dev/null 2>&1
+"$bm" verify "${eng[@]}" --subject astronaut --object "$work/t42.der" --payment "$pay_t42" 2>/dev/null
+echo "-- its probe key used to enroll someone is refused (exit 5): a probe key cannot enroll"
+"$bm" object make --face "$samples/messi5.jpg" --purpose enroll-verify \
+  --mac-key "$tk=$keys/t42-mac" --enc-key "$tk=$keys/t42-enc" --out "$work/t42-enroll.der" >/dev/null 2>&1
+if "$bm" enroll "${eng[@]}" --subject intruder --object "$work/t42-enroll.der" 2>&1 | grep -v " info "; then
+  echo "demo: error: a probe key enrolled a subject" >&2; exit 1
+fi
+echo "-- a revoked terminal's probe is refused (exit 5)"
+tk666=$("$bm" object terminal-key --master-id m1 --master-key-file "$keys/terminal-master" --terminal T-0666 --purpose probe \
+  --first-day "$today" --mac-out "$keys/t666-mac" --enc-out "$keys/t666-enc")
+"$bm" object make --face "$work/astronaut-small.ppm" --purpose verify \
+  --mac-key "$tk666=$keys/t666-mac" --enc-key "$tk666=$keys/t666-enc" --out "$work/t666.der" >/dev/null 2>&1
+if "$bm" verify "${eng[@]}" --subject astronaut --object "$work/t666.der" --tier low 2>&1 | grep -v " info "; then
+  echo "demo: error: a revoked terminal's probe was accepted" >&2; exit 1
+fi
 echo
 echo "== liveness: passive face PAD on the terminal's frame (colour texture, model trained on NUAA subjects 1-6)"
 "$bm" liveness "$work/astronaut-small.ppm" --json > "$work/liveness.json" 2>/dev/null

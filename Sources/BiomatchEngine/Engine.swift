@@ -177,6 +177,10 @@ extension Engine {
             throw Self.engineError(error)
         }
         let now = clock()
+        let terminal = try checkKeys(opened.protection, for: operation, at: now)
+        if let terminal, let payment, payment.terminal != terminal {
+            throw EngineError(.paymentMismatch, "the probe was protected by terminal \(terminal)'s key but presented for a payment at terminal \(payment.terminal)")
+        }
         var transaction: BiometricTransaction?
         for (i, object) in opened.objects.enumerated() {
             let header = object.header
@@ -232,6 +236,52 @@ extension Engine {
             }
         }
         return AdmittedRequest(objects: opened.objects, protection: opened.protection, transaction: transaction)
+    }
+
+    /// Checks the keys that protected a request: each of the purpose the operation needs,
+    /// terminal keys within their dates and of a terminal not revoked, and all of one
+    /// terminal. Returns that terminal, if terminal keys were used.
+    func checkKeys(_ protection: ProtectionSummary, for operation: Operation, at now: Date) throws -> String? {
+        let needed: FramingKeyPurpose = operation.isProbe ? .probe : .enrollment
+        var terminal: String?
+        var names = [protection.integrityKeyName, protection.encryptionKeyName].compactMap { $0 }
+        names = names.filter { !$0.isEmpty }
+        for name in names {
+            let (purpose, terminalKey) = try Self.keyFacts(name, keys)
+            if let purpose, purpose != needed {
+                throw EngineError(.keyPurposeMismatch, "key \(name) is for \(purpose.rawValue) objects and cannot protect \(operation.rawValue) objects")
+            }
+            guard let terminalKey else { continue }
+            guard !configuration.revokedTerminals.contains(terminalKey.terminalID) else {
+                throw EngineError(.keyNotValid, "terminal \(terminalKey.terminalID) is revoked; its keys are no longer accepted")
+            }
+            if let master = keys.terminalMasters[terminalKey.masterID],
+               terminalKey.validUntil.timeIntervalSince(terminalKey.validFrom) > master.maximumValidity {
+                throw EngineError(.keyNotValid, "terminal key \(name) states a validity longer than master \(master.id) allows (\(Int(master.maximumValidity / 86_400)) days)")
+            }
+            guard terminalKey.isValid(at: now, skew: configuration.clockSkew) else {
+                throw EngineError(.keyNotValid, "terminal key \(name) is valid from \(Self.iso(terminalKey.validFrom)) until \(Self.iso(terminalKey.validUntil)); now \(Self.iso(now))")
+            }
+            if let terminal, terminal != terminalKey.terminalID {
+                throw EngineError(.keyNotValid, "the request is protected under the keys of two terminals (\(terminal), \(terminalKey.terminalID))")
+            }
+            terminal = terminalKey.terminalID
+        }
+        if operation.isProbe && configuration.probesRequireTerminalKeys,
+           let integrityName = protection.integrityKeyName, (try? TerminalKeyName(parsing: integrityName)) == nil {
+            throw EngineError(.keyNotValid, "probes must be protected under a per-terminal key (tk1/…), not the shared key \(integrityName)")
+        }
+        return terminal
+    }
+
+    private static func keyFacts(_ name: String, _ keys: FramingKeys) throws -> (FramingKeyPurpose?, TerminalKeyName?) {
+        let result: Result<(FramingKeyPurpose?, TerminalKeyName?), FramingError> = Result { () throws(FramingError) in
+            (try keys.purpose(ofKeyNamed: name), try TerminalKeyName(parsing: name))
+        }
+        switch result {
+        case .success(let facts): return facts
+        case .failure(let error): throw engineError(error)
+        }
     }
 
     /// Checks that every object is bound to `payment` (its digest, under the message's

@@ -11,7 +11,7 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
             case qualityTooLow, livenessRequired, livenessFailed, unknownTier
             case unknownSubject, noActiveReference, invalidTemplate, incompatibleTemplate, captureFailed, store, unsupportedOperation
             case duplicateFinger, unreadableReference, paymentMismatch, invalidPayment, tierTooWeak
-            case galleryTooLarge, ambiguousIdentification
+            case galleryTooLarge, ambiguousIdentification, keyPurposeMismatch, keyNotValid
         }
         fileprivate let kind: Kind
         public var description: String { kind.rawValue }
@@ -83,6 +83,13 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         /// The best and the second-best distinct subject of an identification both match, or
         /// lie within the configured margin of each other: refused, not resolved by rank.
         public static let ambiguousIdentification = Code(kind: .ambiguousIdentification)
+        /// The object is protected under a key of another purpose (an enrollment key on a
+        /// probe, a probe key on an enrollment).
+        public static let keyPurposeMismatch = Code(kind: .keyPurposeMismatch)
+        /// The object is protected under a terminal key outside its validity dates, with a
+        /// longer validity than the master allows, or of a revoked terminal; or under a
+        /// shared key where per-terminal keys are required.
+        public static let keyNotValid = Code(kind: .keyNotValid)
 
         /// Lets `catch EngineError.Code.replayed` match a thrown error by code.
         public static func ~= (code: Code, error: any Error) -> Bool {

@@ -64,6 +64,11 @@ public struct EngineConfiguration: Sendable {
     public var probesRequirePrivacy = true
     /// Whether enrollment objects must be integrity-protected.
     public var enrollmentRequiresIntegrity = true
+    /// Whether probes must be protected under per-terminal keys (``TerminalKeyName``), not
+    /// shared named keys; then every probe is tied to one terminal, its dates and its purpose.
+    public var probesRequireTerminalKeys = false
+    /// Terminals whose keys are no longer accepted (lost, stolen, decommissioned), by id.
+    public var revokedTerminals: Set<String> = []
     /// How long a new reference stays valid when its object gives no end, in seconds (nil: open).
     public var referenceValidity: TimeInterval? = 5 * 365 * 86_400
     /// How far the second-best distinct subject of an identification must stay below the

@@ -53,13 +53,50 @@ public struct FramingKeys: Sendable {
     public var encryptionKeys: [String: SymmetricKey]
     /// ECDSA P-256 public keys of signers (terminals) by name.
     public var verifyingKeys: [String: P256.Signing.PublicKey]
+    /// Masters of per-terminal keys by id: an object under a key named
+    /// `tk1/MASTER/TERMINAL/PURPOSE/DATES` (``TerminalKeyName``) is opened with the key
+    /// derived from that master.
+    public var terminalMasters: [String: TerminalKeyMaster]
+    /// The purposes of named keys (MAC, encryption or signer), where they are restricted;
+    /// the engine refuses an object protected under a key of another purpose. Terminal keys
+    /// carry their purpose in their name.
+    public var purposes: [String: FramingKeyPurpose]
 
     /// A key set.
     public init(macKeys: [String: SymmetricKey] = [:], encryptionKeys: [String: SymmetricKey] = [:],
-                verifyingKeys: [String: P256.Signing.PublicKey] = [:]) {
+                verifyingKeys: [String: P256.Signing.PublicKey] = [:], terminalMasters: [TerminalKeyMaster] = [],
+                purposes: [String: FramingKeyPurpose] = [:]) {
         self.macKeys = macKeys
         self.encryptionKeys = encryptionKeys
         self.verifyingKeys = verifyingKeys
+        self.terminalMasters = Dictionary(terminalMasters.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.purposes = purposes
+    }
+
+    /// The MAC key an object names: a named key, or one derived for a terminal.
+    func macKey(named name: String) throws(FramingError) -> SymmetricKey? {
+        if let terminal = try TerminalKeyName(parsing: name) { return try master(for: terminal).macKey(for: terminal) }
+        return macKeys[name]
+    }
+
+    /// The encryption key an object names: a named key, or one derived for a terminal.
+    func encryptionKey(named name: String) throws(FramingError) -> SymmetricKey? {
+        if let terminal = try TerminalKeyName(parsing: name) { return try master(for: terminal).encryptionKey(for: terminal) }
+        return encryptionKeys[name]
+    }
+
+    private func master(for name: TerminalKeyName) throws(FramingError) -> TerminalKeyMaster {
+        guard let master = terminalMasters[name.masterID] else {
+            throw FramingError(.unknownKey, "the object is protected under terminal key \(name), whose master \(name.masterID) this receiver does not hold")
+        }
+        return master
+    }
+
+    /// The purpose of the key named `name`: a terminal key's own, or the one set for a
+    /// named key; nil when unrestricted.
+    public func purpose(ofKeyNamed name: String) throws(FramingError) -> FramingKeyPurpose? {
+        if let terminal = try TerminalKeyName(parsing: name) { return terminal.purpose }
+        return purposes[name]
     }
 }
 

@@ -48,7 +48,7 @@ public enum IntegrityBlock: Sendable, Hashable {
     func verify(_ bytes: [UInt8], keys: FramingKeys) throws -> ProtectionSummary {
         switch self {
         case .mac(let name, let mac):
-            guard let key = keys.macKeys[name] else {
+            guard let key = try keys.macKey(named: name) else {
                 throw FramingError(.unknownKey, "the object is MACed under key \"\(name)\", which this receiver does not hold")
             }
             guard mac.count == 32, HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes, using: key) else {

@@ -38,7 +38,7 @@ public struct PrivacyBlock: Sendable, Hashable {
     }
 
     func open(keys: FramingKeys, additionalData: [UInt8]) throws -> [UInt8] {
-        guard let key = keys.encryptionKeys[keyName] else {
+        guard let key = try keys.encryptionKey(named: keyName) else {
             throw FramingError(.unknownKey, "the objects are encrypted under key \"\(keyName)\", which this receiver does not hold")
         }
         do {

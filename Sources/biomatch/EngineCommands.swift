@@ -13,12 +13,16 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var keys: FramingKeyOptions
     @Flag(help: "Accept probes without a privacy block (integrity is still required).") var allowUnencryptedProbes = false
     @Option(help: "Key file (as `object keygen --kind shared` writes) authenticating the active challenges the engine issues; every node holds the same.") var challengeKey: String?
+    @Flag(help: "Accept probes only under per-terminal keys (tk1/…, derived from a --terminal-master).") var requireTerminalKeys = false
+    @Option(help: "A terminal whose keys are no longer accepted. Repeatable.") var revokedTerminal: [String] = []
 
     /// Opens the store and builds the engine (face models when `faces`).
     func engine(faces: Bool) throws -> Engine {
         let store = try self.store.open()
         var configuration = EngineConfiguration.standard
         configuration.probesRequirePrivacy = !allowUnencryptedProbes
+        configuration.probesRequireTerminalKeys = requireTerminalKeys
+        configuration.revokedTerminals = Set(revokedTerminal)
         var pipeline: FacePipeline?
         var comparator: FaceComparator?
         var assessor: LivenessAssessor?

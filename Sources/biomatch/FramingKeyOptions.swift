@@ -10,6 +10,8 @@ struct FramingKeyOptions: ParsableArguments {
     @Option(name: .customLong("mac-key"), help: "HMAC-SHA256 key NAME=FILE. Repeatable.") var macKeys: [String] = []
     @Option(name: .customLong("enc-key"), help: "AES-256-GCM key NAME=FILE. Repeatable.") var encryptionKeys: [String] = []
     @Option(name: .customLong("verify-key"), help: "A signer's ECDSA P-256 public key NAME=PEM-FILE. Repeatable.") var verifyingKeys: [String] = []
+    @Option(name: .customLong("terminal-master"), help: "A master of per-terminal keys ID=FILE (`object terminal-key` derives a terminal's keys from it). Repeatable.") var terminalMasters: [String] = []
+    @Option(name: .customLong("key-purpose"), help: "Restrict a named key: NAME=probe or NAME=enrollment. Repeatable.") var keyPurposes: [String] = []
 
     /// The receiver's key set.
     func keys() throws -> FramingKeys {
@@ -26,6 +28,19 @@ struct FramingKeyOptions: ParsableArguments {
             let (name, path) = try Self.split(entry, "--verify-key")
             keys.verifyingKeys[name] = try Self.publicKey(path)
         }
+        for entry in terminalMasters {
+            let (id, path) = try Self.split(entry, "--terminal-master")
+            let master = try Self.master(id: id, path)
+            keys.terminalMasters[master.id] = master
+        }
+        for entry in keyPurposes {
+            let (name, value) = try Self.split(entry, "--key-purpose")
+            guard let purpose = FramingKeyPurpose(rawValue: value) else {
+                printError("--key-purpose takes NAME=probe or NAME=enrollment, not \(entry)")
+                throw ExitCode(2)
+            }
+            keys.purposes[name] = purpose
+        }
         return keys
     }
 
@@ -41,6 +56,12 @@ struct FramingKeyOptions: ParsableArguments {
     static func sharedKey(_ path: String) throws -> SymmetricKey {
         let key = try reportingStoreErrors { try KeyEncryptionKey.fromFile(path) }
         return SymmetricKey(data: hexBytes(key.hexEncoded) ?? [])
+    }
+
+    /// A master of terminal keys from a key file.
+    static func master(id: String, _ path: String) throws -> TerminalKeyMaster {
+        let key = try sharedKey(path)
+        return try reportingFramingErrors { () throws(FramingError) in try TerminalKeyMaster(id: id, key: key) }
     }
 
     static func publicKey(_ path: String) throws -> P256.Signing.PublicKey {

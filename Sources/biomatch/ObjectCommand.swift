@@ -12,7 +12,7 @@ struct ObjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "object",
         abstract: "Make, inspect and key framed biometric objects (GB/T 27912-2011 / ISO 19092-1 / ANSI X9.84, DER).",
-        subcommands: [Inspect.self, Make.self, Keygen.self])
+        subcommands: [Inspect.self, Make.self, Keygen.self, TerminalKey.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -221,6 +221,84 @@ struct ObjectCommand: ParsableCommand {
 
         private func write(_ path: String, _ text: String, mode: Int) throws {
             guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+                printError("cannot write \(path)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension ObjectCommand {
+    struct TerminalKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "terminal-key",
+            abstract: "Derive a terminal's MAC and encryption keys from a master (HKDF-SHA256), for one purpose and validity dates.",
+            discussion: """
+                Prints the key name the terminal frames under (tk1/MASTER/TERMINAL/PURPOSE/YYYYMMDD-YYYYMMDD) and writes \
+                the two keys (mode 0600). The terminal holds only these; the engine, holding the master \
+                (--terminal-master ID=FILE), derives them again, and refuses them outside their dates, for \
+                the other purpose, for a payment at another terminal, or once the terminal is revoked \
+                (--revoked-terminal).
+                """)
+        @Option(help: "The master's id, as key names carry it.") var masterId: String
+        @Option(help: "The master key file (mode 0600).") var masterKeyFile: String
+        @Option(help: "The terminal's id.") var terminal: String
+        @Option(help: "probe or enrollment.") var purpose: String
+        @Option(help: "First valid day, YYYY-MM-DD (UTC); default today.") var firstDay: String?
+        @Option(help: "Last valid day, YYYY-MM-DD (UTC); default 90 days on.") var lastDay: String?
+        @Option(help: "Where to write the HMAC key (refuses to overwrite).") var macOut: String
+        @Option(help: "Where to write the AES-256-GCM key (refuses to overwrite).") var encOut: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let purpose = FramingKeyPurpose(rawValue: purpose) else {
+                printError("--purpose must be probe or enrollment")
+                throw ExitCode(2)
+            }
+            let first = try firstDay.map { try Self.day($0, "--first-day") } ?? Date()
+            let last = try lastDay.map { try Self.day($0, "--last-day") } ?? first.addingTimeInterval(90 * 86_400)
+            let master = try FramingKeyOptions.master(id: masterId, masterKeyFile)
+            let name = try reportingFramingErrors { () throws(FramingError) in
+                try TerminalKeyName(masterID: masterId, terminalID: terminal, purpose: purpose, firstDay: first, lastDay: last)
+            }
+            guard name.validUntil.timeIntervalSince(name.validFrom) <= master.maximumValidity else {
+                printError("a terminal key may be valid for at most \(Int(master.maximumValidity / 86_400)) days")
+                throw ExitCode(2)
+            }
+            for path in [macOut] + (encOut.map { [$0] } ?? []) where FileManager.default.fileExists(atPath: path) {
+                printError("\(path) exists; refusing to overwrite a key")
+                throw ExitCode(2)
+            }
+            let mac = try reportingFramingErrors { () throws(FramingError) in try master.macKey(for: name) }
+            try Self.write(mac, to: macOut)
+            if let encOut {
+                try Self.write(try reportingFramingErrors { () throws(FramingError) in try master.encryptionKey(for: name) }, to: encOut)
+            }
+            if json {
+                struct Out: Encodable { let keyName: String; let terminal: String; let purpose: String; let validFrom: Date; let validUntil: Date }
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+                print(String(decoding: try encoder.encode(Out(keyName: name.description, terminal: terminal, purpose: purpose.rawValue,
+                                                               validFrom: name.validFrom, validUntil: name.validUntil)), as: UTF8.self))
+            } else {
+                print(name.description)
+            }
+        }
+
+        static func day(_ text: String, _ option: String) throws -> Date {
+            let digits = text.replacingOccurrences(of: "-", with: "")
+            guard let name = try? TerminalKeyName(parsing: "tk1/m/t/probe/\(digits)-\(digits)") else {
+                printError("\(option) takes a date YYYY-MM-DD, not \(text)")
+                throw ExitCode(2)
+            }
+            return name.validFrom
+        }
+
+        static func write(_ key: SymmetricKey, to path: String) throws {
+            let hex = key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+            guard FileManager.default.createFile(atPath: path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
                 printError("cannot write \(path)")
                 throw ExitCode(2)
             }

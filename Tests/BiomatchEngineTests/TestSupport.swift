@@ -66,7 +66,8 @@ final class EngineFixture {
     private let server: PostgresLocation?
 
     init(configuration: EngineConfiguration = .standard, pipeline: FacePipeline? = nil, comparator: FaceComparator = SyntheticFaces.comparator,
-         challengeKey: SymmetricKey? = nil, livenessAssessor: LivenessAssessor? = nil, kind: EngineStoreKind = .sqlite) throws {
+         challengeKey: SymmetricKey? = nil, livenessAssessor: LivenessAssessor? = nil, kind: EngineStoreKind = .sqlite,
+         keys: ((TestTerminal) -> FramingKeys)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("biomatch-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         switch kind {
@@ -82,7 +83,7 @@ final class EngineFixture {
             location = .postgres(db)
         }
         store = try TemplateStore.create(at: location, key: .key(key), actor: "engine-test")
-        engine = try Engine(store: store, keys: terminal.engineKeys, configuration: configuration, facePipeline: pipeline,
+        engine = try Engine(store: store, keys: keys?(terminal) ?? terminal.engineKeys, configuration: configuration, facePipeline: pipeline,
                             faceComparator: comparator, livenessAssessor: livenessAssessor, challengeKey: challengeKey, clock: clock.function)
     }
 
