@@ -49,7 +49,7 @@ extension FaceTemplate {
     ///   out-of-range quality, non-finite values or an embedding that is not unit length.
     public init(serialized bytes: [UInt8]) throws {
         var r = _TemplateReader(bytes: bytes)
-        guard try r.bytes(4) == Self.magic else { throw FaceError(.invalidTemplate, "not a Biomatch face template (bad magic)") }
+        guard try r.matches(Self.magic) else { throw FaceError(.invalidTemplate, "not a Biomatch face template (bad magic)") }
         let version = try r.u8()
         guard version == Self.serializationVersion else {
             throw FaceError(.invalidTemplate, "face template version \(version) is not supported (this build reads version \(Self.serializationVersion))")
@@ -60,23 +60,38 @@ extension FaceTemplate {
         let modelID = try r.string(), modelVersion = try r.string()
         let quality = Int(try r.u8())
         let width = Int(try r.u32()), height = Int(try r.u32())
-        let box = try (0..<5).map { _ in Double(Float(bitPattern: try r.u32())) }
+        let box = (Double(Float(bitPattern: try r.u32())), Double(Float(bitPattern: try r.u32())), Double(Float(bitPattern: try r.u32())),
+                   Double(Float(bitPattern: try r.u32())), Double(Float(bitPattern: try r.u32())))
         let captured = Int64(bitPattern: try r.u64())
-        var values = [Float](repeating: 0, count: dimension)
-        for j in 0..<dimension { values[j] = Float(bitPattern: try r.u32()) }
-        guard r.isAtEnd else { throw FaceError(.invalidTemplate, "\(bytes.count - r.offset) unexpected bytes after the template") }
-        guard box.allSatisfy(\.isFinite), (0...1).contains(box[4]) else {
+        guard bytes.count - r.offset == 4 * dimension else {
+            throw FaceError(.invalidTemplate, bytes.count - r.offset < 4 * dimension ? "the template is truncated at byte \(bytes.count) of \(r.offset + 4 * dimension)"
+                                                                                       : "\(bytes.count - r.offset - 4 * dimension) unexpected bytes after the template")
+        }
+        // One bounds check for the whole embedding, then a plain loop (galleries decode millions).
+        let base = r.offset
+        var norm: Float = 0, finite = true
+        let values = [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
+            for j in 0..<dimension {
+                let o = base + 4 * j
+                let v = Float(bitPattern: UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3]))
+                finite = finite && v.isFinite
+                norm += v * v
+                buffer[j] = v
+            }
+            count = dimension
+        }
+        let boxValues = [box.0, box.1, box.2, box.3, box.4]
+        guard boxValues.allSatisfy(\.isFinite), (0...1).contains(box.4) else {
             throw FaceError(.invalidTemplate, "the capture metadata holds invalid numbers")
         }
-        let norm = values.reduce(Float(0)) { $0 + $1 * $1 }
-        guard values.allSatisfy(\.isFinite), abs(norm - 1) < 1e-3 else {
+        guard finite, abs(norm - 1) < 1e-3 else {
             throw FaceError(.invalidTemplate, "the embedding is not finite and unit length")
         }
         try self.init(
             unitValues: values, modelID: modelID, modelVersion: modelVersion, quality: quality,
             capture: CaptureMetadata(imageWidth: width, imageHeight: height,
-                                     faceBox: Rectangle(x: box[0], y: box[1], width: box[2], height: box[3]),
-                                     detectorConfidence: box[4], capturedAtMilliseconds: captured))
+                                     faceBox: Rectangle(x: box.0, y: box.1, width: box.2, height: box.3),
+                                     detectorConfidence: box.4, capturedAtMilliseconds: captured))
     }
 }
 
@@ -104,6 +119,14 @@ struct _TemplateReader {
         for i in offset ..< offset + n { v = v << 8 | T(bytes[i]) }
         offset += n
         return v
+    }
+    /// Whether the next bytes are `expected` (consumed if so).
+    mutating func matches(_ expected: [UInt8]) throws -> Bool {
+        guard offset + expected.count <= bytes.count else {
+            throw FaceError(.invalidTemplate, "the template is truncated at byte \(offset) of \(bytes.count)")
+        }
+        defer { offset += expected.count }
+        return expected.indices.allSatisfy { bytes[offset + $0] == expected[$0] }
     }
     mutating func u8() throws -> UInt8 { try integer(UInt8.self) }
     mutating func u16() throws -> UInt16 { try integer(UInt16.self) }

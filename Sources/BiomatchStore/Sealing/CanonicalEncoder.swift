@@ -6,11 +6,16 @@ struct CanonicalEncoder {
 
     init(domain: String) {
         bytes = []
-        bytes.reserveCapacity(1024)  // one allocation for a whole row
+        bytes.reserveCapacity(512)  // one allocation for a whole row
         string(domain)
     }
 
-    mutating func string(_ s: String) { raw(Array(s.utf8), type: 1) }
+    mutating func string(_ s: String) {
+        // Straight from the UTF-8 view: AADs are built for every record a gallery loads.
+        bytes.append(1)
+        withUnsafeBytes(of: UInt32(clamping: s.utf8.count).bigEndian) { bytes += $0 }
+        bytes.append(contentsOf: s.utf8)
+    }
 
     mutating func data(_ b: [UInt8]) { raw(b, type: 2) }
 

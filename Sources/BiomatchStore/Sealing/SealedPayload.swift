@@ -33,8 +33,15 @@ struct SealedPayload: Sendable, Hashable {
     ///   the wrapped key, nonce, ciphertext, tag or bound data were altered.
     func open(aad: [UInt8], keys: KeyRing, what: @autoclosure () -> String) throws -> [UInt8] {
         let dataKey = try unwrapKey(keys: keys, what: what())
-        guard nonce.count == 12, tag.count == 16, !ciphertext.isEmpty, let n = try? AES.GCM.Nonce(data: nonce),
-              let box = try? AES.GCM.SealedBox(nonce: n, ciphertext: ciphertext, tag: tag),
+        // One contiguous buffer for the box: the generic (nonce:ciphertext:tag:) initialiser
+        // appends piecewise, which shows when a gallery opens a million records.
+        var combined = [UInt8]()
+        combined.reserveCapacity(nonce.count + ciphertext.count + tag.count)
+        combined += nonce
+        combined += ciphertext
+        combined += tag
+        guard nonce.count == 12, tag.count == 16, !ciphertext.isEmpty,
+              let box = try? AES.GCM.SealedBox(combined: combined),
               let plain = try? AES.GCM.open(box, using: dataKey, authenticating: aad)
         else { throw StoreError(.integrity, "\(what()) fails authentication: its ciphertext or bound fields were altered") }
         return Array(plain)
