@@ -165,13 +165,38 @@ struct PADFeatureSet {
     var bonaFide: [Bool] { samples.map { $0.attackType == nil } }
     var subjects: [String] { samples.map(\.subject) }
 
-    /// Error rates of `scores` (one per sample).
-    func rates(_ scores: [Double]) -> PADErrorRates {
+    /// Error rates of `scores` (one per sample), of one subject's samples when `subject` is given.
+    func rates(_ scores: [Double], subject: String? = nil) -> PADErrorRates {
         var bona: [Double] = [], attacks: [String: [Double]] = [:]
-        for (sample, s) in zip(samples, scores) {
+        for (sample, s) in zip(samples, scores) where subject == nil || sample.subject == subject {
             if let type = sample.attackType { attacks[type, default: []].append(s) } else { bona.append(s) }
         }
         return PADErrorRates(bonaFide: bona, attacks: attacks)
+    }
+
+    /// Error rates of `scores`, subject by subject.
+    func ratesBySubject(_ scores: [Double]) -> [String: PADErrorRates] {
+        Set(subjects).reduce(into: [:]) { $0[$1] = rates(scores, subject: $1) }
+    }
+
+    /// The samples whose subject satisfies `keep`.
+    func subset(_ keep: (String) -> Bool) -> PADFeatureSet {
+        var out = self
+        let kept = samples.indices.filter { keep(samples[$0].subject) }
+        out.samples = kept.map { samples[$0] }
+        out.features = kept.map { features[$0] }
+        out.milliseconds = kept.map { milliseconds[$0] }
+        out.failures = []
+        return out
+    }
+
+    /// A model trained on these samples, calibrated so each APCER target holds for every
+    /// subject left out in turn (``PADCalibration/init(bySubject:targets:)``).
+    func trainCalibrated(l2: Double, iterations: Int, provenance: String) throws -> (model: PADModel, heldOutScores: [Double]) {
+        var model = try PADModel.train(features: features, bonaFide: bonaFide, l2: l2, iterations: iterations, provenance: provenance)
+        let oof = try PADModel.outOfFoldScores(features: features, bonaFide: bonaFide, groups: subjects, l2: l2, iterations: iterations)
+        model.calibration = PADCalibration(bySubject: ratesBySubject(oof))
+        return (model, oof)
     }
 }
 
@@ -185,8 +210,9 @@ struct PadCommand: ParsableCommand {
             abstract: "Train a PAD model (face: colour-texture LBP; finger: ridge texture) with logistic regression on some subjects of a dataset.",
             discussion: """
                 Deterministic: the same data and options give the same model (no random seed is involved). The model is \
-                calibrated on leave-one-subject-out scores — thresholds at APCER 1, 2, 5, 10 and 20 % measured on subjects \
-                each fold did not train on — and records the command that made it.
+                calibrated on leave-one-subject-out scores: for APCER 1, 2, 5, 10 and 20 %, the threshold the worst \
+                held-out subject needs (each scored by a model that never saw them), with every subject's own threshold \
+                kept beside it. It records the command that made it.
                 """)
         @Option(help: "Dataset: labels.csv (path,label,subject_id), or LivDet-style file names.") var dataset: String
         @Option(help: "Training subjects, e.g. 0001-0006 (default: all).") var subjects: String?
@@ -205,11 +231,8 @@ struct PadCommand: ParsableCommand {
                 let provenance = "biomatch pad train --modality \(modality) --dataset \(URL(fileURLWithPath: dataset).lastPathComponent)"
                     + (subjects.map { " --subjects \($0)" } ?? "") + " --l2 \(l2) --iterations \(iterations); \(set.samples.count) samples "
                     + "(\(set.bonaFide.filter { $0 }.count) bona fide) of subjects \(subjectList.joined(separator: ",")), \(set.failures.count) unscorable; "
-                    + "calibrated on leave-one-subject-out scores; deterministic (no random seed)"
-                var model = try PADModel.train(features: set.features, bonaFide: set.bonaFide, l2: l2, iterations: iterations, provenance: provenance)
-                let oof = try PADModel.outOfFoldScores(features: set.features, bonaFide: set.bonaFide, groups: set.subjects, l2: l2, iterations: iterations)
-                model.calibration = PADCalibration(set.rates(oof))
-                return (model, oof)
+                    + "calibrated for the worst subject on leave-one-subject-out scores; deterministic (no random seed)"
+                return try set.trainCalibrated(l2: l2, iterations: iterations, provenance: provenance)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -219,7 +242,8 @@ struct PadCommand: ParsableCommand {
             let rates = set.rates(oof)
             print(String(format: "leave-one-subject-out: BPCER20 %.4f", rates.bpcer20))
             for p in model.calibration?.points ?? [] {
-                print(String(format: "  APCER %.2f: threshold %.4f, BPCER %.4f", p.apcer, p.threshold, p.bpcer))
+                let spread = (p.subjectThresholds ?? [:]).sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+                print(String(format: "  APCER %.2f: threshold %.4f (pooled alone %.4f; by subject: %@), BPCER %.4f", p.apcer, p.threshold, p.pooledThreshold ?? .nan, spread, p.bpcer))
             }
             for (sample, why) in set.failures { print("  unscorable: \(sample.url.lastPathComponent): \(why)") }
         }
@@ -253,6 +277,26 @@ extension EvalCommand {
             var score: Double
         }
 
+        struct SubjectFigures: Encodable {
+            var subject: String
+            var bonaFide: Int
+            var attacks: Int
+            var threshold: Double
+            var apcer: Double
+            var bpcer: Double
+        }
+
+        struct TransferFigures: Encodable {
+            var targetAPCER: Double
+            /// The calibrated threshold (with --cross-validate: the lowest and highest over folds).
+            var threshold: Double
+            var thresholdHighest: Double
+            var observedAPCER: Double
+            var worstSubjectAPCER: Double
+            var worstSubject: String
+            var observedBPCER: Double
+        }
+
         struct Figures: Encodable {
             var dataset: String
             var modality: String
@@ -270,6 +314,12 @@ extension EvalCommand {
             var bpcerAtCalibrated: Double?
             var bpcerAtHalf: Double
             var apcerAtHalf: [String: Double]
+            /// Each subject at the calibrated APCER-5 % threshold (with --cross-validate, the
+            /// threshold calibrated without that subject).
+            var perSubject: [SubjectFigures]
+            /// Calibration transfer: each calibrated APCER target against the APCER observed on
+            /// these (held-out) subjects, pooled and for the worst subject.
+            var calibrationTransfer: [TransferFigures]
             /// Milliseconds per presentation for features and score, face box given (median).
             var padMsP50: Double
             var model: String
@@ -284,11 +334,20 @@ extension EvalCommand {
             let chosen = try subjects.map(parseSubjects) ?? []
             let set = PADFeatureSet(try loadPADSamples(dataset, subjects: chosen), modality: modality, pipeline: pipeline)
             var scores: [Double] = [], timings: [Double] = [], provenance: String, calibrated: Double?
+            // The calibration each subject is judged by: the model's, or (cross-validating) that of a
+            // model trained and calibrated without the subject.
+            var calibrationOf: [String: PADCalibration] = [:]
+            let subjectList = Array(Set(set.subjects)).sorted()
             if crossValidate {
-                scores = try reportingLivenessErrors {
-                    try PADModel.outOfFoldScores(features: set.features, bonaFide: set.bonaFide, groups: set.subjects, l2: l2)
+                scores = [Double](repeating: 0, count: set.samples.count)
+                try reportingLivenessErrors {
+                    for held in subjectList {
+                        let (model, _) = try set.subset { $0 != held }.trainCalibrated(l2: l2, iterations: 2000, provenance: "fold without \(held)")
+                        for i in set.samples.indices where set.samples[i].subject == held { scores[i] = model.score(set.features[i]) }
+                        calibrationOf[held] = model.calibration
+                    }
                 }
-                provenance = "leave-one-subject-out over \(Set(set.subjects).count) subjects, l2 \(l2)"
+                provenance = "leave-one-subject-out over \(subjectList.count) subjects, l2 \(l2); each fold calibrated for its worst subject by an inner leave-one-subject-out"
                 timings = set.milliseconds
             } else {
                 let passive = try loadPADModel(model, modality: modality)
@@ -299,8 +358,41 @@ extension EvalCommand {
                 }
                 provenance = passive.provenance
                 calibrated = passive.calibration?.threshold(forAPCER: 0.05)
+                for subject in subjectList { calibrationOf[subject] = passive.calibration }
             }
             let rates = set.rates(scores)
+            let bySubject = set.ratesBySubject(scores)
+            let perSubject = subjectList.compactMap { subject -> SubjectFigures? in
+                guard let r = bySubject[subject], let t = calibrationOf[subject]?.threshold(forAPCER: 0.05) else { return nil }
+                return SubjectFigures(subject: subject, bonaFide: r.bonaFide.count, attacks: r.attacks.values.map(\.count).reduce(0, +),
+                                      threshold: t, apcer: r.maximumAPCER(at: t), bpcer: r.bpcer(at: t))
+            }
+            let transfer = PADCalibration.targets.compactMap { target -> TransferFigures? in
+                var thresholds: [String: Double] = [:]
+                for subject in subjectList { thresholds[subject] = calibrationOf[subject]?.threshold(forAPCER: target) }
+                guard !thresholds.isEmpty else { return nil }
+                // Each presentation judged at its own subject's threshold.
+                var passedAttacks: [String: (Int, Int)] = [:], rejectedBona = 0, bona = 0
+                for (sample, score) in zip(set.samples, scores) {
+                    guard let t = thresholds[sample.subject] else { continue }
+                    if let type = sample.attackType {
+                        passedAttacks[type, default: (0, 0)].0 += score >= t ? 1 : 0
+                        passedAttacks[type, default: (0, 0)].1 += 1
+                    } else {
+                        bona += 1
+                        rejectedBona += score < t ? 1 : 0
+                    }
+                }
+                let worst = thresholds.keys.sorted().map { ($0, bySubject[$0]?.maximumAPCER(at: thresholds[$0]!) ?? 0) }.max { $0.1 < $1.1 }
+                return TransferFigures(targetAPCER: target, threshold: thresholds.values.min()!, thresholdHighest: thresholds.values.max()!,
+                                       observedAPCER: passedAttacks.values.map { Double($0.0) / Double(max(1, $0.1)) }.max() ?? 0,
+                                       worstSubjectAPCER: worst?.1 ?? 0, worstSubject: worst?.0 ?? "",
+                                       observedBPCER: bona == 0 ? 0 : Double(rejectedBona) / Double(bona))
+            }
+            if crossValidate {
+                // The pooled "calibrated" figures: each subject at its own fold's threshold.
+                calibrated = nil
+            }
             let types = rates.attacks.keys.sorted()
             let t = rates.threshold(forAPCER: 0.05)
             let figures = Figures(
@@ -310,6 +402,7 @@ extension EvalCommand {
                 calibratedThreshold: calibrated, apcerAtCalibrated: calibrated.map { c in types.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: c) } },
                 bpcerAtCalibrated: calibrated.map { rates.bpcer(at: $0) },
                 bpcerAtHalf: rates.bpcer(at: 0.5), apcerAtHalf: types.reduce(into: [:]) { $0[$1] = rates.apcer($1, at: 0.5) },
+                perSubject: perSubject, calibrationTransfer: transfer,
                 padMsP50: timings.isEmpty ? 0 : timings.sorted()[timings.count / 2], model: provenance,
                 scores: set.samples.count <= 50 ? zip(set.samples, scores).map {
                     SampleScore(image: $0.0.url.lastPathComponent, label: $0.0.attackType ?? "live", subject: $0.0.subject, score: $0.1)
@@ -330,6 +423,19 @@ extension EvalCommand {
                 print(String(format: "at the model's calibrated APCER-5%% threshold %.4f: BPCER %.4f, APCER ", c, b) + apcers(a))
             }
             print(String(format: "at 0.5: BPCER %.4f, APCER ", figures.bpcerAtHalf) + apcers(figures.apcerAtHalf))
+            print("by subject, at the calibrated APCER-5 % threshold" + (crossValidate ? " of a model trained and calibrated without the subject:" : ":"))
+            print("  subject  bona fide  attacks  threshold  APCER   BPCER")
+            for r in perSubject {
+                print("  " + r.subject.padding(toLength: 7, withPad: " ", startingAt: 0)
+                      + String(format: "  %9d  %7d  %9.4f  %.4f  %.4f", r.bonaFide, r.attacks, r.threshold, r.apcer, r.bpcer))
+            }
+            print("calibration transfer (target APCER → observed on these subjects):")
+            print("  target  threshold        APCER pooled  worst subject     BPCER")
+            for r in transfer {
+                let t = r.threshold == r.thresholdHighest ? String(format: "%.4f", r.threshold) : String(format: "%.3f–%.3f", r.threshold, r.thresholdHighest)
+                print(String(format: "  %.2f    ", r.targetAPCER) + t.padding(toLength: 15, withPad: " ", startingAt: 0)
+                      + String(format: "  %.4f        %.4f (%@)  %.4f", r.observedAPCER, r.worstSubjectAPCER, r.worstSubject, r.observedBPCER))
+            }
             print(String(format: "PAD %.2f ms per presentation (median; features and score%@, 2 workers)", figures.padMsP50, modality == .face ? ", face box given" : ""))
             for s in figures.scores ?? [] { print("  " + s.image.padding(toLength: 34, withPad: " ", startingAt: 0) + s.label.padding(toLength: 10, withPad: " ", startingAt: 0) + s.subject.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%.4f", s.score)) }
             for (sample, why) in set.failures { print("  unscorable: \(sample.url.lastPathComponent): \(why)") }

@@ -42,6 +42,20 @@ import Testing
         #expect(!frames.isBonaFide && frames.checks.count == 1 && frames.checks[0].score == 0.6)
     }
 
+    @Test func aSubjectCalibrationHoldsForEverySubjectWherePooledScoresDoNot() {
+        // Subject "b"'s prints score higher than "a"'s: the pooled threshold lets a quarter of them through.
+        let a = PADErrorRates(bonaFide: (0..<40).map { 0.6 + Double($0) / 100 }, attacks: ["print": (0..<60).map { Double($0) / 200 }])
+        let b = PADErrorRates(bonaFide: (0..<40).map { 0.7 + Double($0) / 200 }, attacks: ["print": (0..<20).map { 0.2 + Double($0) / 50 }])
+        let pooled = PADCalibration(PADErrorRates(bonaFide: a.bonaFide + b.bonaFide, attacks: ["print": a.attacks["print"]! + b.attacks["print"]!]))
+        let bySubject = PADCalibration(bySubject: ["a": a, "b": b])
+        let pooledThreshold = pooled.threshold(forAPCER: 0.05)!, subjectThreshold = bySubject.threshold(forAPCER: 0.05)!
+        #expect(b.maximumAPCER(at: pooledThreshold) > 0.05)
+        for rates in [a, b] { #expect(rates.maximumAPCER(at: subjectThreshold) <= 0.05) }
+        let point = bySubject.points.first { $0.apcer == 0.05 }!
+        #expect(point.pooledThreshold == pooledThreshold && point.subjectThresholds?.count == 2 && bySubject.rule == "worst held-out subject")
+        #expect(point.subjectThresholds!.values.max() == subjectThreshold)
+    }
+
     @Test func calibrationComesFromHeldOutRates() {
         let rates = PADErrorRates(bonaFide: (0..<100).map { 0.5 + Double($0) / 200 }, attacks: ["print": (0..<100).map { Double($0) / 150 }])
         let c = PADCalibration(rates)
