@@ -9,7 +9,7 @@ extension BenchCommand {
     /// `biomatch bench pad`: passive face PAD latency on 640×480 frames.
     struct Pad: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Latency of passive face PAD on 640×480 frames: face detection, colour-texture features, score — one frame at a time.",
+            abstract: "Latency of passive face PAD on 640×480 frames: face detection, passive face features (colour texture, image distortion), score — one frame at a time.",
             discussion: "Frames are decoded (and scaled to --width × --height when they differ) before timing starts, after a warm-up pass over the first few.")
         @Option(help: "Folder of face images (searched recursively).") var images: String
         @Option(help: "Use at most this many images.") var limit = 200
@@ -62,7 +62,7 @@ extension BenchCommand {
                                 totalMeanMs: total.reduce(0, +) / Double(total.count))
             if json { try printJSON(report); return }
             print(String(format: "%d frames %d×%d, %d with a face (OpenCV threads: %@)", report.frames, width, height, report.faces, threads == 0 ? "default" : "\(threads)"))
-            print(String(format: "detection p50 %.2f ms; colour-texture features + score p50 %.2f ms", report.detectP50Ms, report.padP50Ms))
+            print(String(format: "detection p50 %.2f ms; passive features + score p50 %.2f ms", report.detectP50Ms, report.padP50Ms))
             print(String(format: "passive PAD per frame, detection included: p50 %.2f ms, p90 %.2f ms, mean %.2f ms", report.totalP50Ms, report.totalP90Ms, report.totalMeanMs))
         }
     }

@@ -79,11 +79,11 @@ func passiveFeatures(_ url: URL, pipeline: FacePipeline) throws -> (features: [F
     var bgr = image.bgrPixels(), width = image.width, height = image.height
     for turn in 0..<4 {
         let candidate = turn == 0 ? image : try DecodedImage(pixels: bgr, width: width, height: height, channels: 3)
-        if let face = try pipeline.detect(in: candidate).max(by: { $0.confidence < $1.confidence }) {
+        if let face = try pipeline.detect(in: candidate, maxInputSide: LivenessAssessor.detectionSide).max(by: { $0.confidence < $1.confidence }) {
             // Timed apart from detection, which the terminal's capture has already done.
             let start = DispatchTime.now().uptimeNanoseconds
-            let features = try ColorTextureFeatures.extract(bgr: bgr, width: width, height: height,
-                                                            box: (face.box.x, face.box.y, face.box.width, face.box.height))
+            let features = try PassiveFaceFeatures.extract(bgr: bgr, width: width, height: height,
+                                                           box: (face.box.x, face.box.y, face.box.width, face.box.height))
             return (features, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         // Rotate 90° clockwise for the next try.
@@ -207,7 +207,7 @@ struct PadCommand: ParsableCommand {
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a PAD model (face: colour-texture LBP; finger: ridge texture) with logistic regression on some subjects of a dataset.",
+            abstract: "Train a PAD model (face: colour-texture LBP and image distortion; finger: ridge texture) with logistic regression on some subjects of a dataset.",
             discussion: """
                 Deterministic: the same data and options give the same model (no random seed is involved). The model is \
                 calibrated on leave-one-subject-out scores: for APCER 1, 2, 5, 10 and 20 %, the threshold the worst \
@@ -409,7 +409,7 @@ extension EvalCommand {
                 } : nil)
             if let directory = report {
                 try EvaluationReport(title: "\(modality) PAD, \(URL(fileURLWithPath: dataset).lastPathComponent)", kind: "pad",
-                                     series: [ReportSeries(label: modality == .face ? "colour-texture LBP" : "ridge texture",
+                                     series: [ReportSeries(label: modality == .face ? "colour texture + image distortion" : "ridge texture",
                                                            genuine: rates.bonaFide.map(Float.init),
                                                            impostor: rates.attacks.values.joined().map(Float.init))],
                                      figures: figures).write(to: directory)

@@ -31,6 +31,21 @@ import Testing
         #expect(challenge.score == 0 && !detail.passed)
     }
 
+    /// A passive model trained on another feature layout is refused at load, with the fix
+    /// named, rather than scoring every face 0 (or worse) at run time.
+    @Test func aPassiveModelOfAnotherFeatureLayoutIsRefusedAtLoad() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pad-layout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func values(_ v: Double) -> String { "[" + Array(repeating: "\(v)", count: 354).joined(separator: ",") + "]" }
+        let old = #"{"provenance":"64 × 64 texture only","mean":"# + values(0) + #","scale":"# + values(1) + #","weights":"# + values(0.01) + #","bias":0}"#
+        try Data(old.utf8).write(to: directory.appendingPathComponent(LivenessAssessor.passiveFaceModelFile))
+        let error = #expect(throws: LivenessError.self) {
+            _ = try LivenessAssessor(pipeline: FacePipeline(models: try RealData.models.get()), modelsDirectory: directory)
+        }
+        #expect(error?.description.contains("pad train") == true)
+    }
+
     @Test func framesWithoutAFaceAndFingerprintsAreHandled() throws {
         let assessor = try assessor()
         let blank = try DecodedImage(pixels: [UInt8](repeating: 200, count: 320 * 240 * 3), width: 320, height: 240, channels: 3)

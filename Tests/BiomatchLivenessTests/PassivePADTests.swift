@@ -46,6 +46,42 @@ import Testing
         #expect(throws: LivenessError.self) { _ = try PADModel.train(features: features, bonaFide: labels.map { _ in true }, provenance: "x") }
     }
 
+    /// What a recapture does shows in the distortion features: a blurred copy loses less
+    /// to a further blur and has a weaker Laplacian, a white highlight counts as specular,
+    /// a flat print of few inks has fewer colours.
+    @Test func imageDistortionFeaturesRespondToBlurHighlightsAndColours() throws {
+        var rng = SplitMix64(state: 3)
+        let (w, h) = (120, 120)
+        let sharp = (0..<(w * h * 3)).map { _ in UInt8(64 + rng.next() % 128) }
+        // A 5 × 5 box blur of the same image.
+        var blurred = sharp
+        for y in 2..<(h - 2) {
+            for x in 2..<(w - 2) {
+                for k in 0..<3 {
+                    var sum = 0
+                    for dy in -2...2 { for dx in -2...2 { sum += Int(sharp[((y + dy) * w + x + dx) * 3 + k]) } }
+                    blurred[(y * w + x) * 3 + k] = UInt8(sum / 25)
+                }
+            }
+        }
+        let box = (10.0, 10.0, 90.0, 90.0)
+        let a = try ImageDistortionFeatures.extract(bgr: sharp, width: w, height: h, box: box)
+        let b = try ImageDistortionFeatures.extract(bgr: blurred, width: w, height: h, box: box)
+        #expect(a.count == ImageDistortionFeatures.count && b.count == ImageDistortionFeatures.count)
+        #expect(a[3] > b[3] && a[4] > b[4])
+        #expect(a[20] > b[20])  // colour diversity: blurring merges colours
+
+        // A skin-coloured face with a white highlight in the middle.
+        var face = [UInt8](repeating: 0, count: w * h * 3)
+        for i in 0..<(w * h) { face[i * 3] = 120; face[i * 3 + 1] = 150; face[i * 3 + 2] = 200 }
+        let plain = try ImageDistortionFeatures.extract(bgr: face, width: w, height: h, box: box)
+        for y in 50..<70 { for x in 50..<70 { for k in 0..<3 { face[(y * w + x) * 3 + k] = 252 } } }
+        let glossy = try ImageDistortionFeatures.extract(bgr: face, width: w, height: h, box: box)
+        #expect(plain[0] == 0 && glossy[0] > 0.02 && glossy[1] > 0.9)
+        #expect(throws: LivenessError.self) { _ = try ImageDistortionFeatures.extract(bgr: face, width: w, height: h - 1, box: box) }
+        #expect(try PassiveFaceFeatures.extract(bgr: sharp, width: w, height: h, box: box).count == PassiveFaceFeatures.count)
+    }
+
     @Test func padRatesFollowISO30107() {
         let rates = PADErrorRates(bonaFide: [0.9, 0.8, 0.7, 0.6, 0.2], attacks: ["print": [0.1, 0.2, 0.3, 0.4], "screen": [0.5, 0.1]])
         #expect(rates.apcer("print", at: 0.25) == 0.5)
