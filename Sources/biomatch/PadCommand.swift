@@ -11,6 +11,8 @@ struct PADSample: Sendable {
     var url: URL
     var attackType: String?  // nil: bona fide
     var subject: String
+    /// The image is shrunk by this factor before use (training copies of the face farther away).
+    var scale = 1.0
 }
 
 /// The modality of a PAD dataset.
@@ -74,8 +76,11 @@ func parseSubjects(_ spec: String) throws -> Set<String> {
 
 /// The passive features of the most confident face in an image; the image is also tried
 /// turned by 90°, 180° and 270° when no face is found upright (phone photos stored sideways).
-func passiveFeatures(_ url: URL, pipeline: FacePipeline) throws -> (features: [Float], milliseconds: Double) {
-    let image = try DecodedImage(contentsOf: url)
+func passiveFeatures(_ url: URL, pipeline: FacePipeline, scale: Double = 1) throws -> (features: [Float], milliseconds: Double) {
+    var image = try DecodedImage(contentsOf: url)
+    if scale != 1 {
+        image = try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())), height: max(1, Int((Double(image.height) * scale).rounded())))
+    }
     var bgr = image.bgrPixels(), width = image.width, height = image.height
     for turn in 0..<4 {
         let candidate = turn == 0 ? image : try DecodedImage(pixels: bgr, width: width, height: height, channels: 3)
@@ -122,13 +127,29 @@ func padFeatures(_ samples: [PADSample], modality: PADModality, pipeline: FacePi
                 case .finger: return try fingerprintFeatures(samples[i].url)
                 case .face:
                     guard let pipeline else { throw LivenessError("face PAD needs the face models") }
-                    return try passiveFeatures(samples[i].url, pipeline: pipeline)
+                    return try passiveFeatures(samples[i].url, pipeline: pipeline, scale: samples[i].scale)
                 }
             }
             results.withLock { $0[i] = r }
         }
     }
     return results.withLock { $0 }.map { $0 ?? .failure(LivenessError("not processed")) }
+}
+
+/// `--scale-copies 0.5[,…]`: the factors, each between 0.1 and 1.
+func parseScaleCopies(_ spec: String?) throws -> [Double] {
+    try (spec ?? "").split(separator: ",").map { part -> Double in
+        guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v > 0.1, v < 1 else {
+            printError("--scale-copies takes factors between 0.1 and 1, like 0.5; not \(part)")
+            throw ExitCode(2)
+        }
+        return v
+    }
+}
+
+/// A copy of every sample shrunk by each factor (label and subject kept).
+func scaledCopies(_ samples: [PADSample], _ scales: [Double]) -> [PADSample] {
+    scales.flatMap { scale in samples.map { var copy = $0; copy.scale = scale; return copy } }
 }
 
 /// Where a modality's PAD model lives.
@@ -179,6 +200,16 @@ struct PADFeatureSet {
         Set(subjects).reduce(into: [:]) { $0[$1] = rates(scores, subject: $1) }
     }
 
+    /// These samples and `other`'s together.
+    func merged(with other: PADFeatureSet) -> PADFeatureSet {
+        var out = self
+        out.samples += other.samples
+        out.features += other.features
+        out.milliseconds += other.milliseconds
+        out.failures += other.failures
+        return out
+    }
+
     /// The samples whose subject satisfies `keep`.
     func subset(_ keep: (String) -> Bool) -> PADFeatureSet {
         var out = self
@@ -220,16 +251,23 @@ struct PadCommand: ParsableCommand {
         @Option(help: "Where to write the model (default: Models/pad-face-lbp.json or Models/pad-finger-texture.json).") var out: String?
         @Option(help: "L2 regularisation.") var l2 = 1e-2
         @Option(help: "Gradient-descent iterations.") var iterations = 2000
+        @Option(help: ArgumentHelp("Face: also train on each image shrunk by these factors, e.g. 0.5 (the face farther from the camera).",
+                                   discussion: "Each copy keeps its image's label and subject, so cross-validation holds both out."))
+        var scaleCopies: String?
 
         func run() throws {
             let modality = padModality(self.modality, dataset: dataset)
             ComputeThreads.setOpenCVThreads(1)
             let pipeline = modality == .face ? FacePipeline(models: try loadModels(instances: 2)) : nil
-            let set = PADFeatureSet(try loadPADSamples(dataset, subjects: try subjects.map(parseSubjects) ?? []), modality: modality, pipeline: pipeline)
+            var samples = try loadPADSamples(dataset, subjects: try subjects.map(parseSubjects) ?? [])
+            let scales = try parseScaleCopies(scaleCopies)
+            if modality == .face { samples += scaledCopies(samples, scales) }
+            let set = PADFeatureSet(samples, modality: modality, pipeline: pipeline)
             let (model, oof) = try reportingLivenessErrors { () throws -> (PADModel, [Double]) in
                 let subjectList = Array(Set(set.subjects)).sorted()
                 let provenance = "biomatch pad train --modality \(modality) --dataset \(URL(fileURLWithPath: dataset).lastPathComponent)"
-                    + (subjects.map { " --subjects \($0)" } ?? "") + " --l2 \(l2) --iterations \(iterations); \(set.samples.count) samples "
+                    + (subjects.map { " --subjects \($0)" } ?? "") + " --l2 \(l2) --iterations \(iterations)"
+                    + (scales.isEmpty ? "" : " --scale-copies \(scales.map { "\($0)" }.joined(separator: ","))") + "; \(set.samples.count) samples "
                     + "(\(set.bonaFide.filter { $0 }.count) bona fide) of subjects \(subjectList.joined(separator: ",")), \(set.failures.count) unscorable; "
                     + "calibrated for the worst subject on leave-one-subject-out scores; deterministic (no random seed)"
                 return try set.trainCalibrated(l2: l2, iterations: iterations, provenance: provenance)
@@ -267,6 +305,8 @@ extension EvalCommand {
         @Option(help: "Model file (default: the modality's model in Models/).") var model: String?
         @Flag(help: "Leave-one-subject-out cross-validation instead of the model file.") var crossValidate = false
         @Option(help: "L2 regularisation for --cross-validate.") var l2 = 1e-2
+        @Option(help: "With --cross-validate: each fold also trains on its subjects' images shrunk by these factors (as pad train --scale-copies).")
+        var scaleCopies: String?
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "Write report.json and the APCER/BPCER trade-off and score-histogram PNGs to this folder.") var report: String?
 
@@ -340,14 +380,21 @@ extension EvalCommand {
             let subjectList = Array(Set(set.subjects)).sorted()
             if crossValidate {
                 scores = [Double](repeating: 0, count: set.samples.count)
+                let scales = try parseScaleCopies(scaleCopies)
+                let copies = scales.isEmpty || modality != .face ? nil
+                    : PADFeatureSet(scaledCopies(set.samples, scales), modality: modality, pipeline: pipeline)
                 try reportingLivenessErrors {
                     for held in subjectList {
-                        let (model, _) = try set.subset { $0 != held }.trainCalibrated(l2: l2, iterations: 2000, provenance: "fold without \(held)")
+                        var training = set.subset { $0 != held }
+                        if let copies { training = training.merged(with: copies.subset { $0 != held }) }
+                        let (model, _) = try training.trainCalibrated(l2: l2, iterations: 2000, provenance: "fold without \(held)")
                         for i in set.samples.indices where set.samples[i].subject == held { scores[i] = model.score(set.features[i]) }
                         calibrationOf[held] = model.calibration
                     }
                 }
-                provenance = "leave-one-subject-out over \(subjectList.count) subjects, l2 \(l2); each fold calibrated for its worst subject by an inner leave-one-subject-out"
+                provenance = "leave-one-subject-out over \(subjectList.count) subjects, l2 \(l2)"
+                    + (scales.isEmpty ? "" : ", scale copies \(scales.map { "\($0)" }.joined(separator: ","))")
+                    + "; each fold calibrated for its worst subject by an inner leave-one-subject-out"
                 timings = set.milliseconds
             } else {
                 let passive = try loadPADModel(model, modality: modality)

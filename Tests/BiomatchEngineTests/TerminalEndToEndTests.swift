@@ -62,9 +62,11 @@ struct TerminalEndToEndTests {
         #expect(probes.count >= 60)
 
         var calls = 0
+        var acceptedImpostors: [String: Set<String>] = [:]
         for tier in configuration.tiers {
             var genuine = 0, genuineAccepted = 0, impostor = 0, impostorAccepted = 0
-            for probe in probes {
+            var acceptedPairs: Set<String> = []
+            for (probeIndex, probe) in probes.enumerated() {
                 for subject in enrolled.keys {
                     let message = try f.terminal.probe(probe.template, at: f.clock.date)
                     let decision = try await f.engine.verify(message, claimedSubject: "celeba-\(subject)", tier: tier.name)
@@ -76,7 +78,7 @@ struct TerminalEndToEndTests {
                         if decision.isMatch { genuineAccepted += 1 }
                     } else {
                         impostor += 1
-                        if decision.isMatch { impostorAccepted += 1 }
+                        if decision.isMatch { impostorAccepted += 1; acceptedPairs.insert("\(probeIndex)/\(subject)") }
                     }
                 }
                 f.clock.advance(1)
@@ -92,9 +94,18 @@ struct TerminalEndToEndTests {
             let fnmr = 1 - Double(genuineAccepted) / Double(genuine)
             print("terminal e2e at \(tier.fmrTarget.key): \(impostorAccepted)/\(impostor) impostor probes accepted (FMR \(fmr)), tolerance ±\(tolerance); \(genuine - genuineAccepted)/\(genuine) genuine rejected (FNMR \(fnmr))")
             #expect(fmr <= p + tolerance, "FMR \(fmr) exceeds the \(tier.fmrTarget.key) target beyond the sampling tolerance")
-            #expect(fmr >= max(0, p - tolerance) || impostorAccepted > 0 || n * p < 5, "FMR \(fmr) is far under the target: the calibration does not fit")
+            // From below only where the sample can show it (at least five expected false
+            // matches); a stricter tier is checked against the looser one after the loop.
+            if n * p >= 5 {
+                #expect(fmr >= p - tolerance, "FMR \(fmr) is far under the target: the calibration does not fit")
+            }
+            acceptedImpostors[tier.name] = acceptedPairs
             #expect(fnmr <= 0.2, "FNMR \(fnmr) at \(tier.fmrTarget.key)")
         }
+        // The stricter threshold accepts a subset of the impostor pairs the looser one does
+        // (and the looser one, with at least five expected, accepted some).
+        let loose = acceptedImpostors["t1e-2"] ?? [], strict = acceptedImpostors["t1e-3"] ?? []
+        #expect(strict.isSubset(of: loose) && strict.count <= loose.count && !loose.isEmpty)
 
         // Every call has its own journal entry, and the journal verifies.
         let verifyEntries = try allEntries(f.store).filter { $0.action == "verify" }

@@ -28,15 +28,18 @@ struct CylinderKernelTests {
         let a = Self.randomCylinders(13, words: 24, seed: 1), b = Self.randomCylinders(29, words: 24, seed: 2)
         let ca = BitCylinders(words: 24, storage: a.storage, directions: a.directions)
         let cb = BitCylinders(words: 24, storage: b.storage, directions: b.directions)
-        var results: [[Float]] = []
+        var results: [[Float]] = [], levelsRun: Set<SIMDLevel> = []
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
+            levelsRun.insert(cap.level)
             var out: [Float] = []
             CylinderKernels.localSimilarities(ca, cb, minimumMatchableCells: 700, minimumDirectionCosine: 0, into: &out)
             results.append(out)
         }
-        #expect(results.count >= 1)
+        // Every level this CPU has really ran (portable and at least AVX2 on the machines we promise).
+        #expect(levelsRun == Set(SIMDLevel.allCases.filter { $0 <= SIMDLevelCap.best }))
+        #expect(results.count == SIMDLevel.allCases.count)
         for r in results.dropFirst() {
             #expect(zip(r, results[0]).allSatisfy { abs($0 - $1) < 1e-5 })
         }
@@ -57,8 +60,8 @@ struct CylinderKernelTests {
         gallery.append(probe)
         var results: [[Float]] = []
         for level in SIMDLevel.allCases {  // levels the CPU lacks run as the highest it has
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             results.append(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8, threads: 1))
         }
         // Approximate reciprocals in the SIMD paths (rcp14, rcp): agreement to 1e-3.
@@ -94,8 +97,8 @@ struct CylinderKernelTests {
         gallery.append(CoarseCylinders(words: 6, rows: twice, directions: a.directions.flatMap { [$0, $0] }, positions: points(60)))
         var results: [[Float]] = []
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             results.append(gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, threads: 1))
         }
         #expect(results[0].allSatisfy { $0 > 0 })
@@ -121,8 +124,8 @@ struct CylinderKernelTests {
         gallery.append(scattered)
         var results: [[Float]] = []
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             results.append(gallery.scores(probe, minimumDirectionCosine: 0.5, top: 8, threads: 1))
         }
         for r in results {
@@ -159,8 +162,8 @@ struct CylinderKernelTests {
             gallery.append(CoarseCylinders(words: 6, rows: r, directions: d, positions: p))
         }
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             for threads in [1, 2] {
                 let all = gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, threads: threads)
                 let pruned = gallery.scores(probe, minimumDirectionCosine: 0.7, top: 12, keep: 5, threads: threads)

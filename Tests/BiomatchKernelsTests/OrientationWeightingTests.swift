@@ -37,8 +37,8 @@ struct OrientationWeightingTests {
                                 directions: Array(repeating: c.directions[0], count: 5))
         let weighting = OrientationWeighting(minimumShared: 19, neutral: 0.8)
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             var matrix: [Float] = []
             CylinderKernels.localSimilarities(one, five, minimumMatchableCells: 0, minimumDirectionCosine: 0,
                                               orientation: weighting, aOrientation: a, bOrientation: b, into: &matrix)
@@ -78,8 +78,8 @@ struct OrientationWeightingTests {
         gallery.append(CoarseCylinders(words: 6, rows: rows, directions: a.directions))
         let weighting = OrientationWeighting(minimumShared: 8, neutral: 0.8)
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             let plain = gallery.scores(probe, minimumDirectionCosine: 0, top: 8)
             let weighted = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting)
             #expect(plain[0] > 0.5 && plain[0] == plain[1] && plain[1] == plain[2])
@@ -106,8 +106,8 @@ struct OrientationWeightingTests {
         gallery.append(both)
         let weighting = OrientationWeighting(minimumShared: 8, neutral: 0.8)
         for level in SIMDLevel.allCases {
-            SIMDLevel.limit(to: level)
-            defer { SIMDLevel.limit(to: .avx512) }
+            let cap = SIMDLevelCap(level)
+            defer { cap.release() }
             let raw = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting)
             let reselected = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, orientation: weighting, reselect: true)
             let unweighted = gallery.scores(probe, minimumDirectionCosine: 0, top: 8, reselect: true)
