@@ -29,6 +29,8 @@
 //   exported BiomatchEngine      – the façade a terminal links: enroll / verify / identify /
 //                                  revoke over framed objects, policy (purpose, validity,
 //                                  freshness, replay, quality, liveness by risk tier), fusion.
+//   umbrella Biomatch            – `import Biomatch`: re-exports the modules above that an
+//                                  integrator's calls take and return.
 //   tool     biomatch            – the command-line tool.
 //
 // No target uses unsafeFlags, so the package stays usable as a dependency.
@@ -51,6 +53,8 @@ let package = Package(
         .library(name: "BiomatchFraming", targets: ["BiomatchFraming"]),
         .library(name: "BiomatchLiveness", targets: ["BiomatchLiveness"]),
         .library(name: "BiomatchEngine", targets: ["BiomatchEngine"]),
+        // One import for an integrator: the engine and everything its calls take and return.
+        .library(name: "Biomatch", targets: ["Biomatch"]),
         .executable(name: "biomatch", targets: ["biomatch"]),
     ],
     dependencies: [
@@ -164,6 +168,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // MARK: umbrella (re-exports what an integrator uses)
+        .target(
+            name: "Biomatch",
+            dependencies: ["BiomatchEngine", "BiomatchEvaluation", "BiomatchFace", "BiomatchFingerprint",
+                           "BiomatchFraming", "BiomatchLiveness", "BiomatchStore"],
+            swiftSettings: strictSwift
+        ),
+
         // MARK: tool
         .executableTarget(
             name: "biomatch",
@@ -192,6 +204,7 @@ let package = Package(
         .target(name: "BiomatchTestSupport", path: "Tests/BiomatchTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchTestSupport", "BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchTests", dependencies: ["Biomatch"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchTestSupport", "BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6],
