@@ -1,10 +1,47 @@
+import BiomatchEvaluation
 import BiomatchFraming
 import BiomatchLiveness
+import BiomatchStore
+
+/// What a verification or identification concluded.
+public enum DecisionOutcome: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The probe matched (the claimed subject, or the one subject named).
+    case match
+    /// It did not.
+    case noMatch = "no-match"
+
+    /// `match` or `no-match`, as the CLI and the JSON print it.
+    public var description: String { rawValue }
+}
+
+/// The operation a decision answers.
+public enum DecisionOperation: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// 1:1 against a claimed subject.
+    case verify
+    /// 1:N against the gallery (or a partition of it).
+    case identify
+
+    /// `verify` or `identify`.
+    public var description: String { rawValue }
+}
+
+/// How a decision's score was formed.
+public enum DecisionRule: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// One face comparison.
+    case face
+    /// Finger comparisons (one, or several fused).
+    case finger
+    /// Face and finger evidence fused (Fisher's method over each comparison's evidence).
+    case fused
+
+    /// `face`, `finger` or `fused`.
+    public var description: String { rawValue }
+}
 
 /// One modality's contribution to a decision.
 public struct ModalityScore: Sendable, Hashable, Codable {
-    /// `face` or `finger`.
-    public var modality: String
+    /// Face or finger.
+    public var modality: Modality
     /// ISO/IEC 19794-2 finger position for a finger (0 unknown), nil for a face.
     public var fingerPosition: Int?
     /// The matcher's similarity against the best reference.
@@ -18,7 +55,7 @@ public struct ModalityScore: Sendable, Hashable, Codable {
     public var referenceID: String
 
     /// A score.
-    public init(modality: String, fingerPosition: Int?, score: Double, comparisons: Int, evidence: Double, referenceID: String) {
+    public init(modality: Modality, fingerPosition: Int?, score: Double, comparisons: Int, evidence: Double, referenceID: String) {
         self.modality = modality
         self.fingerPosition = fingerPosition
         self.score = score
@@ -40,25 +77,25 @@ public struct IdentificationCandidate: Sendable, Hashable, Codable {
 
 /// The engine's answer to a verify or identify request.
 public struct Decision: Sendable, Hashable, Codable {
-    /// `match` or `no-match`.
-    public var outcome: String
+    /// Match or no match.
+    public var outcome: DecisionOutcome
     /// Whether it is a match.
-    public var isMatch: Bool { outcome == "match" }
-    /// The operation: `verify` or `identify`.
-    public var operation: String
+    public var isMatch: Bool { outcome == .match }
+    /// Verify or identify.
+    public var operation: DecisionOperation
     /// The claimed subject (verify) or the best candidate's subject (identify, if any).
     public var subjectID: String?
     /// The decision score: the similarity for a single comparison, the fused score
     /// (−log10 of the combined FMR) for several.
     public var score: Double
-    /// The FMR target the decision is calibrated to (`"1e-4"`).
-    public var fmrTarget: String
+    /// The FMR target the decision is calibrated to (JSON: `"1e-4"`).
+    public var fmrTarget: FMRTarget
     /// The threshold the score was compared with.
     public var threshold: Double
-    /// How the score was formed: `face`, `finger`, or `fused` (Fisher's method over the
-    /// evidences of each comparison).
-    public var rule: String
-    /// The risk tier applied.
+    /// How the score was formed.
+    public var rule: DecisionRule
+    /// The risk tier applied, by name (tiers are named by the configuration: `low`,
+    /// `standard`, `high` by default).
     public var tier: String
     /// Each comparison that went into the decision.
     public var modalityScores: [ModalityScore]

@@ -155,10 +155,10 @@ extension Engine {
             + " protection=\(protection)" + (tx.map { " tx=\($0)" } ?? "")
         let seq = try journal(.identify, subjectID: candidate?.entry.subjectID, referenceID: candidate?.entry.referenceID,
                               outcome: isMatch ? "match" : "no-match", detail: detail, transaction: transaction)
-        return Decision(outcome: isMatch ? "match" : "no-match", operation: "identify", subjectID: candidate?.entry.subjectID,
-                        score: best?.score ?? -1, fmrTarget: tier.fmrTarget.key, threshold: threshold,
-                        rule: modality.rawValue, tier: tier.name,
-                        modalityScores: best.map { [ModalityScore(modality: modality.rawValue, fingerPosition: nil, score: $0.score,
+        return Decision(outcome: isMatch ? .match : .noMatch, operation: .identify, subjectID: candidate?.entry.subjectID,
+                        score: best?.score ?? -1, fmrTarget: tier.fmrTarget, threshold: threshold,
+                        rule: modality == .face ? .face : .finger, tier: tier.name,
+                        modalityScores: best.map { [ModalityScore(modality: modality, fingerPosition: nil, score: $0.score,
                                                                   comparisons: size.references,
                                                                   evidence: Self.bestOf(size.references, evidence: normalizer.evidence($0.score)),
                                                                   referenceID: $0.entry.referenceID)] } ?? [],

@@ -101,7 +101,7 @@ extension Engine {
     func decideVerification(_ templates: [ProbeTemplate], subjectID: String, tier: RiskTier, liveness livenessDecision: LivenessResult?,
                             protection: String, transaction: BiometricTransaction?, payment: PaymentContext?) throws -> Decision {
         let scores: [ModalityScore]
-        let (score, threshold, rule, reasons): (Double, Double, String, [String])
+        let (score, threshold, rule, reasons): (Double, Double, DecisionRule, [String])
         do {
             try checkProbeQuality(templates)
             let compared = try compare(templates, subjectID: subjectID)
@@ -122,8 +122,8 @@ extension Engine {
         let seq = try journal(.verify, subjectID: subjectID, referenceID: best?.referenceID, outcome: isMatch ? "match" : "no-match", detail: detail,
                               transaction: transaction)
         logger.info("verified", metadata: ["outcome": "\(isMatch ? "match" : "no-match")", "tier": "\(tier.name)", "audit": "\(seq)"])
-        return Decision(outcome: isMatch ? "match" : "no-match", operation: "verify", subjectID: subjectID, score: score,
-                        fmrTarget: tier.fmrTarget.key, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
+        return Decision(outcome: isMatch ? .match : .noMatch, operation: .verify, subjectID: subjectID, score: score,
+                        fmrTarget: tier.fmrTarget, threshold: threshold, rule: rule, tier: tier.name, modalityScores: scores,
                         candidates: [], liveness: livenessDecision, payment: payment, identification: nil, transactionID: tx, protection: protection,
                         reasons: reasons + [isMatch ? "score \(Self.format(score)) ≥ threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"
                                                     : "score \(Self.format(score)) < threshold \(Self.format(threshold)) at FMR \(tier.fmrTarget.key)"],
@@ -277,7 +277,7 @@ extension Engine {
         guard let best else {
             throw EngineError(.incompatibleTemplate, "no face reference of subject \(subjectID) comes from the probe's model \(probe.modelID) \(probe.modelVersion)")
         }
-        return ModalityScore(modality: "face", fingerPosition: nil, score: best.score, comparisons: comparisons,
+        return ModalityScore(modality: .face, fingerPosition: nil, score: best.score, comparisons: comparisons,
                              evidence: Self.bestOf(comparisons, evidence: normalizer.evidence(best.score)), referenceID: best.id)
     }
 
@@ -339,7 +339,7 @@ extension Engine {
             notes.append("finger #\(fingers[f].position) not scored: \(comparisons[f] == 0 ? "the subject has no reference at that position" : "its references already serve another probe finger (each reference counts once)")")
         }
         let scores = chosen.sorted { fingers[$0.finger].position < fingers[$1.finger].position }.map { c in
-            ModalityScore(modality: "finger", fingerPosition: fingers[c.finger].position, score: c.score, comparisons: comparisons[c.finger],
+            ModalityScore(modality: .finger, fingerPosition: fingers[c.finger].position, score: c.score, comparisons: comparisons[c.finger],
                           evidence: Self.bestOf(comparisons[c.finger], evidence: fingerNormalizer.evidence(c.score)), referenceID: c.id)
         }
         return (scores, notes)
@@ -384,20 +384,20 @@ extension Engine {
     /// threshold. The best of N comparisons of one modality: the threshold at FMR target / N
     /// (within the calibration only). Several pieces of evidence: Fisher fusion of their
     /// best-of-N evidences against −log10(target).
-    func decisionScore(_ scores: [ModalityScore], target: FMRTarget) throws -> (Double, Double, String, [String]) {
+    func decisionScore(_ scores: [ModalityScore], target: FMRTarget) throws -> (Double, Double, DecisionRule, [String]) {
         if scores.count == 1, let only = scores.first {
-            let normalizer = only.modality == "face" ? faceNormalizer : fingerNormalizer
+            let normalizer = only.modality == .face ? faceNormalizer : fingerNormalizer
             if only.comparisons > 1, let normalizer {
                 let rate = target.rate / Double(only.comparisons)
                 guard normalizer.isCalibrated(atRate: rate) else {
                     throw EngineError(.unsupportedOperation, "the best of \(only.comparisons) \(only.modality) comparisons holds FMR \(target.key) only at \(String(format: "%.1e", rate)) per comparison, beyond the matcher's calibration (strictest \(String(format: "%.0e", normalizer.points.last?.rate ?? 0))); add another modality or keep fewer references of this subject")
                 }
-                return (only.score, normalizer.threshold(forRate: rate), only.modality,
+                return (only.score, normalizer.threshold(forRate: rate), only.modality == .face ? .face : .finger,
                         ["best of \(only.comparisons) comparisons: threshold at FMR \(String(format: "%.1e", rate)) per comparison, so the decision holds FMR \(target.key)"])
             }
-            if only.modality == "face", let comparator = faceComparator {
+            if only.modality == .face, let comparator = faceComparator {
                 do {
-                    return (only.score, Double(try comparator.threshold(for: target)), "face", [])
+                    return (only.score, Double(try comparator.threshold(for: target)), .face, [])
                 } catch {
                     throw EngineError(.unsupportedOperation, "\(error)")
                 }
@@ -405,11 +405,11 @@ extension Engine {
             guard let calibrated = FingerprintMatcher.calibration.first(where: { $0.label == target.key }) else {
                 throw EngineError(.unsupportedOperation, "the finger matcher is not calibrated at FMR \(target.key) (calibrated: \(FingerprintMatcher.calibration.map(\.label).joined(separator: ", "))); add a face or another finger")
             }
-            return (only.score, calibrated.threshold, "finger", [])
+            return (only.score, calibrated.threshold, .finger, [])
         }
         let fused = ScoreFusion.fusedEvidence(scores.map(\.evidence))
         let parts = scores.map { "\($0.modality)\($0.fingerPosition.map { "#\($0)" } ?? "") evidence \(Self.format($0.evidence))" + ($0.comparisons > 1 ? " (best of \($0.comparisons))" : "") }
-        return (fused, -log10(target.rate), "fused", ["fused \(scores.count) comparisons by Fisher's method: " + parts.joined(separator: ", ")])
+        return (fused, -log10(target.rate), .fused, ["fused \(scores.count) comparisons by Fisher's method: " + parts.joined(separator: ", ")])
     }
 
     /// Decodes a raw face image and captures its face (the decoded frame is kept for PAD).

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Callers ask for decisions at an FMR target rather than at a raw score threshold:
 /// the threshold belongs to the model and is calibrated from impostor scores.
-public struct FMRTarget: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct FMRTarget: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The rate, in (0, 1), or exactly 0 for "no impostor of the calibration set matched".
     public let rate: Double
 
@@ -42,4 +42,22 @@ public struct FMRTarget: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { key }
 
     public static func < (lhs: FMRTarget, rhs: FMRTarget) -> Bool { lhs.rate < rhs.rate }
+
+    /// Decodes the ``key`` form (`"1e-3"`), as JSON reports write it.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` for a string that is not a rate in [0, 1).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let target = FMRTarget(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an FMR target (a rate in [0, 1) such as 1e-3)")
+        }
+        self = target
+    }
+
+    /// Encodes the ``key`` form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(key)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BiomatchEngine
+import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
@@ -80,9 +81,9 @@ func printDecision(_ decision: Decision, json: Bool) throws {
         return
     }
     print("\(decision.operation): \(decision.outcome)" + (decision.subjectID.map { " — subject \($0)" } ?? ""))
-    print(String(format: "score %.4f, threshold %.4f at FMR %@ (%@, tier %@)", decision.score, decision.threshold, decision.fmrTarget, decision.rule, decision.tier))
+    print(String(format: "score %.4f, threshold %.4f at FMR %@ (%@, tier %@)", decision.score, decision.threshold, decision.fmrTarget.key, decision.rule.rawValue, decision.tier))
     for s in decision.modalityScores {
-        print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@%@)", s.modality, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID,
+        print(String(format: "  %@%@: score %.4f, evidence %.2f (reference %@%@)", s.modality.rawValue, s.fingerPosition.map { " #\($0)" } ?? "", s.score, s.evidence, s.referenceID,
                      s.comparisons > 1 ? ", best of \(s.comparisons)" : ""))
     }
     if let p = decision.payment { print("payment \(p.displayAmount) to \(p.payee) (terminal \(p.terminal), reference \(p.reference))") }

@@ -31,7 +31,7 @@ import Testing
         let probe = try f.terminal.frame([.face(face, purpose: .verify, transaction: tx),
                                           try .finger(try finger("finger/p1_2.png"), position: .rightIndex, purpose: .verify, transaction: tx)])
         let decision = try await f.engine.verify(probe, claimedSubject: "astronaut", tier: "low")
-        #expect(decision.rule == "fused" && decision.modalityScores.count == 2 && decision.isMatch)
+        #expect(decision.rule == .fused && decision.modalityScores.count == 2 && decision.isMatch)
         #expect(abs(decision.threshold - 3) < 1e-9, "−log10(1e-3)")
         #expect(decision.score >= max(decision.modalityScores[0].evidence, decision.modalityScores[1].evidence) - 1e-9)
 
@@ -41,8 +41,8 @@ import Testing
         let mixed = try f.terminal.frame([.face(face, purpose: .verify, transaction: tx2),
                                           try .finger(try finger("finger/p2_1.png"), position: .rightIndex, purpose: .verify, transaction: tx2)])
         let weaker = try await f.engine.verify(mixed, claimedSubject: "astronaut", tier: "low")
-        let fingerEvidence = weaker.modalityScores.first { $0.modality == "finger" }?.evidence ?? -1
-        #expect(fingerEvidence < decision.modalityScores.first { $0.modality == "finger" }?.evidence ?? 0)
+        let fingerEvidence = weaker.modalityScores.first { $0.modality == .finger }?.evidence ?? -1
+        #expect(fingerEvidence < decision.modalityScores.first { $0.modality == .finger }?.evidence ?? 0)
         #expect(weaker.score < decision.score)
 
         // Messi has no finger reference: a finger probe against him is refused, not matched.

@@ -1,4 +1,5 @@
 @testable import BiomatchEngine
+import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
 import BiomatchLiveness
@@ -25,14 +26,20 @@ import Testing
         _ = try await enroll(f, "bob", seed: 2)
         let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
         let genuine = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "low")
-        #expect(genuine.isMatch && genuine.fmrTarget == "1e-3" && genuine.rule == "face")
+        #expect(genuine.isMatch && genuine.fmrTarget == .oneInThousand && genuine.rule == .face)
         #expect(abs(genuine.threshold - 0.3484588) < 1e-6)
         let impostor = try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "bob", tier: "low")
         #expect(!impostor.isMatch)
+        // Typed in Swift, the same strings in JSON as before (and back).
+        let json = String(decoding: try JSONEncoder().encode(impostor), as: UTF8.self)
+        for text in [#""outcome":"no-match""#, #""operation":"verify""#, #""fmrTarget":"1e-3""#, #""rule":"face""#, #""modality":"face""#] {
+            #expect(json.contains(text), "\(text) not in \(json)")
+        }
+        #expect(try JSONDecoder().decode(Decision.self, from: Data(json.utf8)) == impostor)
         let entries = try f.store.auditEntries()
         for decision in [genuine, impostor] {
             let entry = entries.first { $0.sequence == decision.auditSequence }
-            #expect(entry?.action == "verify" && entry?.outcome == decision.outcome && entry?.subjectID == decision.subjectID)
+            #expect(entry?.action == "verify" && entry?.outcome == decision.outcome.rawValue && entry?.subjectID == decision.subjectID)
             #expect(entry?.detail.contains("tx=\(decision.transactionID ?? "?")") == true)
         }
         #expect(try f.store.verifyAudit().valid)
@@ -126,7 +133,7 @@ import Testing
         let payment = try PaymentContext(amount: 5_000, currency: "EUR", payee: "M1", terminal: "T1", reference: "R1")
         let bound = try f.terminal.frame([.face(probe, purpose: .verify, transaction: .fresh(at: f.clock.date), payment: payment)])
         let byAmount = try await f.engine.verify(bound, claimedSubject: "alice", payment: payment)
-        #expect(byAmount.tier == "low" && byAmount.fmrTarget == "1e-3" && byAmount.isMatch && byAmount.payment == payment)
+        #expect(byAmount.tier == "low" && byAmount.fmrTarget == .oneInThousand && byAmount.isMatch && byAmount.payment == payment)
         await expectRefusal(.unknownTier) { try await f.engine.verify(try f.terminal.probe(probe, at: f.clock.date), claimedSubject: "alice", tier: "platinum") }
         #expect(try f.store.verifyAudit().valid)
     }
@@ -186,7 +193,7 @@ import Testing
         let probe = try SyntheticFaces.template(seed: 999, near: templates[7].values)
         let hit = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")
         #expect(hit.isMatch && hit.subjectID == "s7" && hit.candidates.count == 1)
-        #expect(hit.fmrTarget == "1e-3" && abs((hit.identification?.perComparisonFmr ?? 0) - 1e-3 / 30) < 1e-12,
+        #expect(hit.fmrTarget == .oneInThousand && abs((hit.identification?.perComparisonFmr ?? 0) - 1e-3 / 30) < 1e-12,
                 "FPIR 1e-3 over 30 references: 3.3e-5 per comparison")
         _ = try await f.engine.revoke(subjectID: "s7", reason: "test")
         let miss = try await f.engine.identify(try f.terminal.frame([.face(probe, purpose: .identify, transaction: .fresh(at: f.clock.date))]), tier: "low")

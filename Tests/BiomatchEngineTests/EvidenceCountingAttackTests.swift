@@ -68,7 +68,7 @@ import Testing
         let decision = try await f.engine.verify(probe, claimedSubject: "alice", tier: "low")
         #expect(decision.modalityScores.count == 1, "one reference gives one score: \(decision.modalityScores)")
         #expect(decision.modalityScores.first?.fingerPosition == 2, "the genuine finger takes the reference")
-        #expect(decision.isMatch && decision.rule == "finger")
+        #expect(decision.isMatch && decision.rule == .finger)
     }
 
     /// A probe naming one finger position twice is refused.

@@ -97,7 +97,7 @@ import Testing
         let probe = try f.terminal.frame([try .finger(try EvidenceCountingAttackTests.finger("finger/p1_2.png"), position: .rightIndex,
                                                       purpose: .identify, transaction: .fresh(at: f.clock.date))])
         let decision = try await f.engine.identify(probe, tier: "low")
-        #expect(decision.isMatch && decision.subjectID == "alice" && decision.rule == "finger")
+        #expect(decision.isMatch && decision.subjectID == "alice" && decision.rule == .finger)
         #expect(decision.identification?.gallerySize == 2 && abs((decision.identification?.perComparisonFmr ?? 0) - 5e-4) < 1e-12)
         // Eleven finger references need 9.1e-5 per comparison, beyond the finger calibration (1e-4).
         for i in 0..<9 {

@@ -1,4 +1,5 @@
 @testable import BiomatchEngine
+import BiomatchEvaluation
 import BiomatchFace
 import BiomatchFraming
 import BiomatchStore
@@ -69,11 +70,11 @@ import Testing
         let probe = try SyntheticFaces.template(seed: 11, near: alice.values)
         let large = try Self.context(amount: 500_000)
         let high = try await f.engine.verify(try bound(f, probe, to: large), claimedSubject: "alice", payment: large)
-        #expect(high.tier == "high" && high.fmrTarget == "1e-5")
+        #expect(high.tier == "high" && high.fmrTarget == .oneInHundredThousand)
         await expectRefusal(.tierTooWeak) { try await f.engine.verify(try bound(f, probe, to: large), claimedSubject: "alice", payment: large, tier: "low") }
         let small = try Self.context(amount: 100)
         let stricter = try await f.engine.verify(try bound(f, probe, to: small), claimedSubject: "alice", payment: small, tier: "standard")
-        #expect(stricter.tier == "standard" && stricter.fmrTarget == "1e-4")
+        #expect(stricter.tier == "standard" && stricter.fmrTarget == .oneInTenThousand)
     }
 
     @Test func theDigestIsUnderTheProbesIntegrity() async throws {

@@ -72,7 +72,7 @@ struct TerminalEndToEndTests {
                     let decision = try await f.engine.verify(message, claimedSubject: "celeba-\(subject)", tier: tier.name)
                     calls += 1
                     #expect(decision.protection == "privacy-and-integrity" && decision.auditSequence > 0)
-                    #expect(decision.fmrTarget == tier.fmrTarget.key)
+                    #expect(decision.fmrTarget == tier.fmrTarget)
                     if subject == probe.identity {
                         genuine += 1
                         if decision.isMatch { genuineAccepted += 1 }
