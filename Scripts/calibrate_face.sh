@@ -21,7 +21,7 @@ manifest_path, calibration_path = sys.argv[1], sys.argv[2]
 manifest = json.load(open(manifest_path))
 c = json.load(open(calibration_path))
 calibration = {"dataset": c["dataset"], "method": c["method"],
-               "impostor_comparisons": c["impostorComparisons"], "thresholds": c["thresholds"]}
+               "impostor_comparisons": c["impostor_comparisons"], "thresholds": c["thresholds"]}
 for model in manifest["models"]:
     if model["role"] == "face-recognizer":
         model["calibration"] = calibration

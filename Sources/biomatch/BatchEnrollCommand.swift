@@ -54,9 +54,7 @@ struct ProgressPrinter {
                               fraction * 100, p.rate, eta, p.enrolled, p.failed)
             FileHandle.standardError.write(Data(line.utf8))
         } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            if let data = try? encoder.encode(p) { FileHandle.standardError.write(data + Data([0x0A])) }
+            if let data = try? snakeCaseEncoder(pretty: false).encode(p) { FileHandle.standardError.write(data + Data([0x0A])) }
         }
     }
 
@@ -125,9 +123,7 @@ extension EnrollCommand {
     }
 
     private func writeOutputs(_ records: [EnrollmentRecord], _ summary: EnrollmentSummary, prefix: String) throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey(path.last?.stringValue ?? "") }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = snakeCaseEncoder(pretty: false)
         var jsonl = Data()
         var csv = "index,subject_id,modality,finger_position,item,outcome,quality,reasons,duplicate_candidates,reference_id\n"
         func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

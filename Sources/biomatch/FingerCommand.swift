@@ -31,9 +31,7 @@ struct FingerCommand: ParsableCommand {
             let bytes: [UInt8]
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                bytes = [UInt8](try encoder.encode(FingerTemplateReport(template))) + [10]
+                bytes = [UInt8](try snakeCaseEncoder().encode(FingerTemplateReport(template))) + [10]
             case .iso, .ansi:
                 let position = FingerPosition(rawValue: position) ?? .unknown
                 bytes = try reportingFingerprintErrors {

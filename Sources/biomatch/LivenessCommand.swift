@@ -20,7 +20,7 @@ func loadLivenessAssessor(pipeline: FacePipeline) throws -> LivenessAssessor? {
 func readLivenessResult(_ path: String) throws -> LivenessResult {
     let bytes = try readBytes(path, "liveness result")
     do {
-        return try JSONDecoder().decode(LivenessResult.self, from: Data(bytes))
+        return try snakeCaseDecoder(acronyms: ["APCER"]).decode(LivenessResult.self, from: Data(bytes))
     } catch {
         printError("\(path) is not a liveness result (the JSON `biomatch liveness --json` prints): \(error)")
         throw ExitCode(2)

@@ -276,10 +276,8 @@ extension ObjectCommand {
             }
             if json {
                 struct Out: Encodable { let keyName: String; let terminal: String; let purpose: String; let validFrom: Date; let validUntil: Date }
-                let encoder = JSONEncoder()
+                let encoder = snakeCaseEncoder(pretty: false)
                 encoder.dateEncodingStrategy = .iso8601
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
                 print(String(decoding: try encoder.encode(Out(keyName: name.description, terminal: terminal, purpose: purpose.rawValue,
                                                                validFrom: name.validFrom, validUntil: name.validUntil)), as: UTF8.self))
             } else {

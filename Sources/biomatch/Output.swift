@@ -2,12 +2,36 @@ import ArgumentParser
 import BiomatchFace
 import Foundation
 
-/// Writes `value` as pretty, key-sorted JSON on standard output.
+/// Writes `value` as pretty, key-sorted JSON on standard output, keys in snake_case like
+/// every `--json` of the tool (``SnakeCaseKey``; dictionary keys, which are data, stay).
 func printJSON(_ value: some Encodable) throws {
+    print(String(decoding: try snakeCaseEncoder().encode(value), as: UTF8.self))
+}
+
+/// The tool's JSON encoder: snake_case keys (``SnakeCaseKey``), sorted.
+func snakeCaseEncoder(pretty: Bool = true) -> JSONEncoder {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    print(String(decoding: data, as: UTF8.self))
+    encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey(path.last?.stringValue ?? "") }
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}
+
+/// A decoder for the tool's own `--json` output: snake_case keys back to the properties'
+/// names (camelCase input is read as is). `acronyms` are the words a property spells in
+/// capitals (`targetAPCER` ← `target_apcer`).
+func snakeCaseDecoder(acronyms: Set<String> = []) -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .custom { path in
+        let key = path.last?.stringValue ?? ""
+        guard key.contains("_") else { return SnakeCaseKey(verbatim: key) }
+        let words = key.split(separator: "_").map(String.init)
+        let camel = words.enumerated().map { i, word -> String in
+            if i > 0, acronyms.contains(word.uppercased()) { return word.uppercased() }
+            return i == 0 ? word : word.prefix(1).uppercased() + word.dropFirst()
+        }.joined()
+        return SnakeCaseKey(verbatim: camel)
+    }
+    return decoder
 }
 
 /// Writes an operator-facing error line on standard error.

@@ -88,15 +88,16 @@ struct SnakeCaseKey: CodingKey {
         stringValue = out
     }
 
+    /// A key used as given.
+    init(verbatim: String) { stringValue = verbatim }
+
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }
 
 /// JSON with snake_case keys, one object per line (for pipes) or pretty.
 func printStoreJSON(_ value: some Encodable, lines: Bool = false) throws {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey(path.last?.stringValue ?? "") }
-    encoder.outputFormatting = lines ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let encoder = snakeCaseEncoder(pretty: !lines)
     // Written straight to the descriptor (no stdio buffer), so a line a script has read
     // is a line whose transaction had committed, even if the process is killed next.
     FileHandle.standardOutput.write(try encoder.encode(value) + Data([0x0A]))
