@@ -13,6 +13,23 @@ import Testing
         #expect(decoded.format == format)
     }
 
+    /// The sample photo's colour profile makes libpng warn on stderr; the profile chunk (which
+    /// OpenCV does not apply) is dropped before decoding, every other chunk kept.
+    @Test func aPNGColourProfileIsDroppedWithoutChangingPixels() throws {
+        let bytes = try Fixtures.sampleBytes("astronaut.png")
+        let stripped = DecodedImage.withoutColourProfile(bytes)
+        func contains(_ data: [UInt8], _ tag: String) -> Bool {
+            let t = Array(tag.utf8)
+            return data.indices.dropLast(3).contains { data[$0..<($0 + 4)].elementsEqual(t) }
+        }
+        #expect(contains(bytes, "iCCP") && !contains(stripped, "iCCP") && stripped.count < bytes.count)
+        #expect(contains(stripped, "IDAT") && contains(stripped, "IEND"))
+        let decoded = try DecodedImage(bytes: stripped)
+        #expect(decoded.width == 512 && decoded.height == 512 && decoded.format == .png)
+        // Not PNG chunks (or cut short): left for the decoder to judge.
+        #expect(DecodedImage.withoutColourProfile(Array(bytes.prefix(40))) == Array(bytes.prefix(40)))
+    }
+
     @Test func decodesGreyPGM() throws {
         let header = Array("P5\n# a comment\n4 3\n255\n".utf8)
         let image = try DecodedImage(bytes: header + [UInt8](repeating: 200, count: 12), limits: smallLimits)

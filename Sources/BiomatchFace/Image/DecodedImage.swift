@@ -69,7 +69,11 @@ public final class DecodedImage: @unchecked Sendable {
                 bmcv_image_from_pixels(p.baseAddress, Int32(frame.width), Int32(frame.height), 3, frame.width * 3, &error, error.count)
             }
         } else {
-            decoded = bytes.withUnsafeBufferPointer { p in bmcv_image_decode(p.baseAddress, p.count, &error, error.count) }
+            // libpng prints a warning on stderr for a PNG's colour profile it dislikes (the
+            // sample photo's "iCCP: known incorrect sRGB profile"); OpenCV ignores profiles,
+            // so the chunk is dropped before decoding and nothing is printed.
+            let input = format == .png ? Self.withoutColourProfile(bytes) : bytes
+            decoded = input.withUnsafeBufferPointer { p in bmcv_image_decode(p.baseAddress, p.count, &error, error.count) }
         }
         guard let decoded else {
             throw FaceError(.corruptImage, "\(name): the \(format.rawValue) data could not be decoded (\(bridgeMessage(error)))")
@@ -78,6 +82,27 @@ public final class DecodedImage: @unchecked Sendable {
         width = Int(bmcv_image_width(decoded))
         height = Int(bmcv_image_height(decoded))
         self.format = format
+    }
+
+    /// PNG bytes without their `iCCP` (colour profile) chunks; anything that does not parse
+    /// as PNG chunks is returned unchanged for the decoder to judge.
+    static func withoutColourProfile(_ bytes: [UInt8]) -> [UInt8] {
+        var out = Array(bytes.prefix(8)), offset = 8
+        var dropped = false
+        while offset + 12 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            let end = offset + 12 + length
+            guard length >= 0, end <= bytes.count else { return bytes }
+            if bytes[(offset + 4)..<(offset + 8)].elementsEqual("iCCP".utf8) {
+                dropped = true
+            } else {
+                out += bytes[offset..<end]
+            }
+            offset = end
+        }
+        guard dropped else { return bytes }
+        out += bytes[offset...]
+        return out
     }
 
     /// Wraps pixels made in memory: `channels` is 1 (grey), 3 (BGR) or 4 (BGRA), rows packed.
