@@ -4,21 +4,21 @@ import Foundation
 /// Bit-vector Minutia Cylinder-Code cylinders of one fingerprint: per cylinder,
 /// `words` 64-bit words of cell bits then `words` words of cell validity, and the
 /// direction of its minutia as a unit vector.
-public struct BitCylinders: Sendable, Hashable {
+package struct BitCylinders: Sendable, Hashable {
     /// 64-bit words per cell-bit vector (and per validity vector).
-    public let words: Int
+    package let words: Int
     /// `count × 2 × words` words: bits then validity, cylinder after cylinder.
-    public let storage: [UInt64]
+    package let storage: [UInt64]
     /// cos of each cylinder's minutia direction.
-    public let cosines: [Float]
+    package let cosines: [Float]
     /// sin of each cylinder's minutia direction.
-    public let sines: [Float]
+    package let sines: [Float]
 
     /// Number of cylinders.
-    public var count: Int { cosines.count }
+    package var count: Int { cosines.count }
 
     /// Creates a cylinder set; `storage.count` must be `directions.count × 2 × words`.
-    public init(words: Int, storage: [UInt64], directions: [Float]) {
+    package init(words: Int, storage: [UInt64], directions: [Float]) {
         precondition(storage.count == directions.count * 2 * words, "cylinder storage does not match the count")
         self.words = words
         self.storage = storage
@@ -32,19 +32,19 @@ public struct BitCylinders: Sendable, Hashable {
 /// many words of validity. Each sample is a `bitsPerSample`-bit circular thermometer
 /// code of a ridge orientation (the Hamming distance of two codes is their circular
 /// distance in levels); its validity bits are all set where it lies inside the print.
-public struct OrientationSamples: Sendable, Hashable {
+package struct OrientationSamples: Sendable, Hashable {
     /// Words of codes (and of validity) per minutia.
-    public let wordsPerMinutia: Int
+    package let wordsPerMinutia: Int
     /// Bits per sample code.
-    public let bitsPerSample: Int
+    package let bitsPerSample: Int
     /// `count × 2 × wordsPerMinutia` words.
-    public let storage: [UInt64]
+    package let storage: [UInt64]
 
     /// Number of minutiae.
-    public var count: Int { wordsPerMinutia == 0 ? 0 : storage.count / (2 * wordsPerMinutia) }
+    package var count: Int { wordsPerMinutia == 0 ? 0 : storage.count / (2 * wordsPerMinutia) }
 
     /// Creates a descriptor set; `storage` must hold whole descriptors.
-    public init(wordsPerMinutia: Int, bitsPerSample: Int, storage: [UInt64]) {
+    package init(wordsPerMinutia: Int, bitsPerSample: Int, storage: [UInt64]) {
         precondition(wordsPerMinutia > 0 && (1...32).contains(bitsPerSample) && storage.count % (2 * wordsPerMinutia) == 0,
                      "orientation descriptor storage does not hold whole descriptors")
         self.wordsPerMinutia = wordsPerMinutia
@@ -54,7 +54,7 @@ public struct OrientationSamples: Sendable, Hashable {
 
     /// Each descriptor cut to its first `words` words of codes (and of validity): the
     /// samples those words hold.
-    public func truncated(toWords words: Int) -> OrientationSamples {
+    package func truncated(toWords words: Int) -> OrientationSamples {
         guard words < wordsPerMinutia else { return self }
         let stride = 2 * wordsPerMinutia
         var cut: [UInt64] = []
@@ -67,7 +67,7 @@ public struct OrientationSamples: Sendable, Hashable {
     }
 
     /// The descriptors reordered: descriptor `k` of the result is descriptor `order[k]`.
-    public func reordered(_ order: [Int]) -> OrientationSamples {
+    package func reordered(_ order: [Int]) -> OrientationSamples {
         let stride = 2 * wordsPerMinutia
         return OrientationSamples(wordsPerMinutia: wordsPerMinutia, bitsPerSample: bitsPerSample,
                                   storage: order.flatMap { storage[($0 * stride)..<(($0 + 1) * stride)] })
@@ -77,40 +77,40 @@ public struct OrientationSamples: Sendable, Hashable {
 /// Cylinder bits without validity, used by the first stage of 1:N search, sorted by
 /// direction and stored both probe-style (`words` per cylinder) and gallery-style
 /// (word-major blocks of 8 cylinders, the layout the SIMD kernels stream).
-public struct CoarseCylinders: Sendable, Hashable {
+package struct CoarseCylinders: Sendable, Hashable {
     /// 64-bit words per cylinder.
-    public let words: Int
+    package let words: Int
     /// `words` per cylinder.
-    public let rows: [UInt64]
+    package let rows: [UInt64]
     /// Word-major blocks of 8 cylinders (zero-padded).
-    public let blocks: [UInt64]
+    package let blocks: [UInt64]
     /// √popcount of each cylinder.
-    public let norms: [Float]
+    package let norms: [Float]
     /// cos of each cylinder's minutia direction.
-    public let cosines: [Float]
+    package let cosines: [Float]
     /// sin of each cylinder's minutia direction.
-    public let sines: [Float]
+    package let sines: [Float]
     /// Each cylinder's direction in [0, 2π).
-    public let angles: [Float]
+    package let angles: [Float]
     /// Each cylinder's minutia position, x and y interleaved, relative to the template's
     /// centroid (pixels at 500 dpi).
-    public let positions: [Float]
+    package let positions: [Float]
     /// Direction range of each block of 8 (cylinders are sorted by direction).
-    public let blockLow: [Float]
+    package let blockLow: [Float]
     /// Direction range of each block of 8.
-    public let blockHigh: [Float]
+    package let blockHigh: [Float]
     /// Each cylinder's orientation descriptor, in the same (sorted) order, if any.
-    public let orientation: OrientationSamples?
+    package let orientation: OrientationSamples?
 
     /// Number of cylinders.
-    public var count: Int { norms.count }
+    package var count: Int { norms.count }
 
     /// Creates first-stage cylinders from `words` words per cylinder, each cylinder's
     /// minutia direction and position, and optionally orientation descriptor; they are
     /// stored sorted by direction (the order of scores does not depend on it). Positions
     /// are centred here; without them every minutia counts as at the centre (no
     /// translation check).
-    public init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float], positions unsortedPositions: [SIMD2<Float>] = [],
+    package init(words: Int, rows unsorted: [UInt64], directions unsortedDirections: [Float], positions unsortedPositions: [SIMD2<Float>] = [],
                 orientation unsortedOrientation: OrientationSamples? = nil) {
         precondition(words > 0 && unsorted.count == unsortedDirections.count * words, "cylinder rows do not match the count")
         precondition(unsortedPositions.isEmpty || unsortedPositions.count == unsortedDirections.count, "positions do not match the count")
@@ -147,7 +147,7 @@ public struct CoarseCylinders: Sendable, Hashable {
 }
 
 /// The cylinder similarity kernels (portable C, AVX2 and AVX-512 VPOPCNTDQ, chosen at run time).
-public enum CylinderKernels {
+package enum CylinderKernels {
     /// The local similarity matrix (row-major, `a.count × b.count`) of two cylinder sets:
     /// 1 − √|a⊕b| / (√|a| + √|b|) over the cells valid in both, 0 where fewer than
     /// `minimumMatchableCells` are valid in both or the directions differ by more than
@@ -156,7 +156,7 @@ public enum CylinderKernels {
     /// resolution) of the samples inside both prints, clipped at 0; `orientation.neutral`⁴
     /// where fewer than `orientation.minimumShared` samples are shared or either side has
     /// no descriptors. Pairs weighing under 0.02 are 0, their cylinders not compared.
-    public static func localSimilarities(_ a: BitCylinders, _ b: BitCylinders, minimumMatchableCells: Int,
+    package static func localSimilarities(_ a: BitCylinders, _ b: BitCylinders, minimumMatchableCells: Int,
                                          minimumDirectionCosine: Float, orientation: OrientationWeighting? = nil,
                                          aOrientation: OrientationSamples? = nil, bOrientation: OrientationSamples? = nil,
                                          into out: inout [Float]) {
@@ -192,7 +192,7 @@ public enum CylinderKernels {
 
 /// Many fingerprints' coarse cylinders packed end to end, scanned by the 1:N first stage
 /// without touching per-template objects.
-public struct CoarseCylinderGallery: Sendable {
+package struct CoarseCylinderGallery: Sendable {
     private var blocks: [UInt64] = []
     private var words = 4
     private var norms: [Float] = []
@@ -209,19 +209,19 @@ public struct CoarseCylinderGallery: Sendable {
     private var spans: [(word: Int, cylinder: Int, count: Int, orientation: Int, words: Int, bits: Int)] = []
 
     /// Creates an empty gallery.
-    public init() {}
+    package init() {}
 
     /// Number of templates.
-    public var count: Int { spans.count }
+    package var count: Int { spans.count }
 
     /// Bytes held.
-    public var memoryBytes: Int {
+    package var memoryBytes: Int {
         blocks.count * 8 + spans.count * 48 + orientationWords.count * 8
             + (norms.count + cosines.count + sines.count + angles.count + positions.count + blockLow.count + blockHigh.count) * 4
     }
 
     /// Appends one template's coarse cylinders.
-    public mutating func append(_ c: CoarseCylinders) {
+    package mutating func append(_ c: CoarseCylinders) {
         // Pad the per-cylinder arrays to whole blocks so each template starts aligned.
         precondition(spans.isEmpty || c.words == words, "first-stage cylinders of different sizes")
         words = c.words
@@ -240,7 +240,7 @@ public struct CoarseCylinderGallery: Sendable {
     }
 
     /// Removes the template at `index` (later templates shift down by one).
-    public mutating func remove(at index: Int) {
+    package mutating func remove(at index: Int) {
         let s = spans[index]
         let blockWords = (s.count + 7) / 8 * 8 * words, cylinders = (s.count + 7) / 8 * 8
         blocks.removeSubrange(s.word..<(s.word + blockWords))
@@ -281,7 +281,7 @@ public struct CoarseCylinderGallery: Sendable {
     ///
     /// With `among`, only those templates are scored; the result holds their scores in
     /// that order.
-    public func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
+    package func scores(_ probe: CoarseCylinders, minimumDirectionCosine: Float, top: Int,
                        translationTolerance: Float = 15, orientation: OrientationWeighting? = nil, reselect: Bool = false,
                        keep: Int? = nil, among: [Int]? = nil, threads: Int = 1) -> [Float] {
         precondition(among?.allSatisfy { spans.indices.contains($0) } ?? true, "template index out of range")
@@ -357,14 +357,14 @@ public struct CoarseCylinderGallery: Sendable {
 
 /// How cylinder similarities (full matcher) or first-stage votes are weighted by
 /// orientation descriptors.
-public struct OrientationWeighting: Sendable, Hashable {
+package struct OrientationWeighting: Sendable, Hashable {
     /// Samples that must lie inside both prints for a descriptor comparison to count.
-    public let minimumShared: Int
+    package let minimumShared: Int
     /// The agreement assumed where fewer are shared or a side has no descriptors.
-    public let neutral: Float
+    package let neutral: Float
 
     /// Creates settings.
-    public init(minimumShared: Int, neutral: Float) {
+    package init(minimumShared: Int, neutral: Float) {
         self.minimumShared = minimumShared
         self.neutral = neutral
     }

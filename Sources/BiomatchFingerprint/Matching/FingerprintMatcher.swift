@@ -7,9 +7,9 @@ import Foundation
 /// descriptors. Prepare a probe once and compare it with many candidates.
 public struct PreparedFingerprint: Sendable, Hashable {
     /// Full 16×16×6 bit cylinders of the minutiae with a valid cylinder.
-    public let cylinders: BitCylinders
+    package let cylinders: BitCylinders
     /// The same cylinders' bits without validity, in the 1:N first stage's layout.
-    public let coarse: CoarseCylinders
+    package let coarse: CoarseCylinders
     /// Minutiae behind `cylinders`, same order.
     let points: [MatchPoint]
     /// Number of minutiae in the source template.
