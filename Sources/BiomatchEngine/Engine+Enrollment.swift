@@ -42,6 +42,8 @@ extension Engine {
 
     /// Enrolls a raw face image on a trusted local path (an enrollment desk): capture,
     /// quality gate, embedding, then as ``enroll(_:subjectID:)``.
+    ///
+    /// - Throws: ``EngineError``, journaled: `captureFailed` or `qualityTooLow` for an unusable image, or `store`.
     public func enroll(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil,
                        partition: String? = nil) throws -> EnrollmentReceipt {
         do {
@@ -54,6 +56,8 @@ extension Engine {
     }
 
     /// Enrolls a raw fingerprint image (grey, at `dpi`) for `position` on a trusted local path.
+    ///
+    /// - Throws: ``EngineError``: an image that yields no usable template, or a store error; each journaled.
     public func enroll(fingerImage bytes: [UInt8], dpi: Int = 500, position: FingerPosition, subjectID: String,
                        validity: BiometricValidity? = nil, partition: String? = nil) throws -> EnrollmentReceipt {
         do {

@@ -55,6 +55,8 @@ extension Engine {
 
     /// Identifies a probe that authorises `payment` ("pay with your face"): bound as for
     /// ``verify(_:claimedSubject:payment:tier:)``, at the amount's risk tier or a stricter one.
+    ///
+    /// - Throws: ``EngineError``, journaled: a refusal (`paymentMismatch`, `tierTooWeak`, `galleryTooLarge`, `ambiguousIdentification`, replay, liveness, …) or `integrityFailure`.
     public func identify(_ message: [UInt8], payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(for: payment, requested: tierName) } catch let error as EngineError {

@@ -49,6 +49,8 @@ extension Engine {
     /// a test). Capture quality, liveness and calibration apply as for framed probes: the
     /// engine runs the checks the tier requires on the image itself; `liveness` (scores from
     /// the console's own sensors) is advisory, as a terminal's.
+    ///
+    /// - Throws: ``EngineError``, journaled: `unknownTier`, an unusable image, `livenessRequired`, no active reference, or a store error.
     public func verify(faceImage bytes: [UInt8], claimedSubject subjectID: String, tier tierName: String,
                        liveness: LivenessResult? = nil) throws -> Decision {
         do {

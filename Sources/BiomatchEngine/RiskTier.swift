@@ -100,6 +100,8 @@ public struct EngineConfiguration: Sendable {
     }
 
     /// The tier named `name`.
+    ///
+    /// - Throws: ``EngineError`` `unknownTier` when no tier has that name.
     public func tier(named name: String) throws -> RiskTier {
         guard let tier = tiers.first(where: { $0.name == name }) else {
             throw EngineError(.unknownTier, "no risk tier is named \(name); tiers: \(tiers.map(\.name).joined(separator: ", "))")
@@ -108,6 +110,8 @@ public struct EngineConfiguration: Sendable {
     }
 
     /// The tier a payment of `amount` (minor units) falls in.
+    ///
+    /// - Throws: ``EngineError`` `invalidPayment` for an amount that is not positive, `unknownTier` when no tier covers it.
     public func tier(forAmount amount: Int64) throws -> RiskTier {
         guard amount > 0 else {
             throw EngineError(.invalidPayment, "payment amount \(amount) must be a positive number of minor units")

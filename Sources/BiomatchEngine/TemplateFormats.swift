@@ -87,6 +87,8 @@ extension BiometricObject {
     }
 
     /// A finger template framed as an ISO/IEC 19794-2 record for `purpose`.
+    ///
+    /// - Throws: ``EngineError`` `invalidTemplate` when the template cannot be written as an ISO/IEC 19794-2 record.
     public static func finger(_ template: FingerprintTemplate, position: FingerPosition, purpose: BiometricPurpose,
                               validity: BiometricValidity? = nil, transaction: BiometricTransaction? = nil,
                               liveness: [LivenessScore]? = nil, payment: PaymentContext? = nil) throws -> BiometricObject {

@@ -45,6 +45,8 @@ public struct ScoreNormalizer: Sendable, Hashable, Codable {
     }
 
     /// A normalizer from a ``ThresholdCalibration``.
+    ///
+    /// - Throws: ``EvaluationError`` when the calibration's points cannot be interpolated (fewer than two, or not monotonic).
     public init(calibration: ThresholdCalibration, maximumEvidence: Double = 8) throws {
         let points = calibration.thresholds.compactMap { key, value in
             FMRTarget(key).map { Point(threshold: Double(value), rate: $0.rate) }

@@ -60,6 +60,8 @@ public final class FacePipeline: Sendable {
     }
 
     /// Every face in `image`, the primary one first (largest box × confidence).
+    ///
+    /// - Throws: ``FaceError`` `inference` when the detector fails.
     public func detect(in image: DecodedImage) throws -> [DetectedFace] {
         try detector.detect(in: image).sorted { Self.priority($0) > Self.priority($1) }
     }
@@ -67,6 +69,8 @@ public final class FacePipeline: Sendable {
     /// Every face in `image`, found on a copy whose longer side is at most `maxInputSide`
     /// (coordinates in `image`'s pixels): about four times cheaper at 320 than at 640, for
     /// the large face of a terminal's frame where the box, not fine landmarks, is needed.
+    ///
+    /// - Throws: ``FaceError`` `inference` when the detector fails.
     public func detect(in image: DecodedImage, maxInputSide: Int) throws -> [DetectedFace] {
         var quick = detector
         quick.options.maxInputSide = max(64, maxInputSide)
@@ -84,6 +88,8 @@ public final class FacePipeline: Sendable {
     }
 
     /// Captures of every face in `image`, primary first (empty when there is none).
+    ///
+    /// - Throws: ``FaceError`` from detection, alignment or embedding.
     public func captureAll(in image: DecodedImage) throws -> [FaceCapture] {
         try detect(in: image).map { try capture($0, in: image) }
     }
@@ -105,6 +111,8 @@ public final class FacePipeline: Sendable {
     }
 
     /// Aligns, embeds and assesses one detected face.
+    ///
+    /// - Throws: ``FaceError`` from alignment or embedding (`inference`), or an invalid template.
     public func capture(_ face: DetectedFace, in image: DecodedImage) throws -> FaceCapture {
         let aligned = try FaceAligner.align(image, face: face)
         let quality = QualityAssessor.assess(face: face, image: image, aligned: aligned)

@@ -62,6 +62,8 @@ public enum BiometricSyntax: Sendable, Hashable {
     }
 
     /// Frames `objects` under `protection`. Encrypted forms send the headers readable.
+    ///
+    /// - Throws: ``FramingError`` for objects that cannot be encoded or a protection whose key is unusable.
     public static func seal(_ objects: [BiometricObject], protection: Protection) throws -> BiometricSyntax {
         switch protection {
         case .none:
@@ -235,6 +237,8 @@ public struct BiometricMessage: Sendable, Hashable {
     }
 
     /// Frames `objects` under `protection` as a one-element message.
+    ///
+    /// - Throws: ``FramingError`` as ``BiometricSyntax/seal(_:protection:)``.
     public static func seal(_ objects: [BiometricObject], protection: Protection) throws -> BiometricMessage {
         BiometricMessage([try BiometricSyntax.seal(objects, protection: protection)])
     }
@@ -262,6 +266,8 @@ public struct BiometricMessage: Sendable, Hashable {
     }
 
     /// The DER encoding.
+    ///
+    /// - Throws: ``FramingError`` when an element cannot be encoded.
     public func derEncoded() throws -> [UInt8] {
         try encodeDER("BiometricSyntaxSets") { coder in
             try coder.appendConstructedNode(identifier: .sequence) { coder in
@@ -272,6 +278,8 @@ public struct BiometricMessage: Sendable, Hashable {
 
     /// Checks every element's protection and returns all objects in order, with the
     /// protection of each element.
+    ///
+    /// - Throws: ``FramingError``: `unknownKey`, `integrity` (MAC or signature), `decryption`, or a malformed element.
     public func open(keys: FramingKeys) throws -> (objects: [BiometricObject], protections: [ProtectionSummary]) {
         var objects: [BiometricObject] = []
         var protections: [ProtectionSummary] = []

@@ -22,6 +22,8 @@ public struct PrivacyProtection: Sendable {
     public var key: SymmetricKey
 
     /// A named key; it must be 256 bits.
+    ///
+    /// - Throws: ``FramingError`` `invalidArgument` for a key that is not 256 bits or an invalid name.
     public init(keyName: String, key: SymmetricKey) throws {
         guard key.bitCount == 256 else { throw FramingError(.invalidArgument, "privacy key \(keyName) must be 256 bits, not \(key.bitCount)") }
         try checkKeyName(keyName, "privacy key name")
@@ -94,6 +96,8 @@ public struct FramingKeys: Sendable {
 
     /// The purpose of the key named `name`: a terminal key's own, or the one set for a
     /// named key; nil when unrestricted.
+    ///
+    /// - Throws: ``FramingError`` `invalidArgument` for a name that starts like a terminal key name but is malformed.
     public func purpose(ofKeyNamed name: String) throws(FramingError) -> FramingKeyPurpose? {
         if let terminal = try TerminalKeyName(parsing: name) { return terminal.purpose }
         return purposes[name]

@@ -31,6 +31,8 @@ public struct TerminalKeyName: Sendable, Hashable, CustomStringConvertible {
     static let prefix = "tk1/"
 
     /// A name; the ids are 1–64 of `A–Z a–z 0–9 . _ -`, and the last day is not before the first.
+    ///
+    /// - Throws: ``FramingError`` `invalidArgument` for an invalid id or a last day before the first.
     public init(masterID: String, terminalID: String, purpose: FramingKeyPurpose, firstDay: Date, lastDay: Date) throws(FramingError) {
         try Self.checkID(masterID, "master key id")
         try Self.checkID(terminalID, "terminal id")
@@ -45,6 +47,8 @@ public struct TerminalKeyName: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a key name; nil when `name` is not a terminal key name at all (a named key),
     /// and a ``FramingError`` when it starts like one but is malformed or not canonical.
+    ///
+    /// - Throws: ``FramingError`` `invalidArgument` for a malformed or non-canonical terminal key name.
     public init?(parsing name: String) throws(FramingError) {
         guard name.hasPrefix(Self.prefix) else { return nil }
         let parts = name.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false)
@@ -110,6 +114,8 @@ public struct TerminalKeyMaster: Sendable {
     public var maximumValidity: TimeInterval
 
     /// A master; the key must be 256 bits.
+    ///
+    /// - Throws: ``FramingError`` `invalidArgument` for a key that is not 256 bits or an invalid id.
     public init(id: String, key: SymmetricKey, maximumValidity: TimeInterval = 400 * 86_400) throws(FramingError) {
         guard key.bitCount == 256 else { throw FramingError(.invalidArgument, "terminal master key \(id) must be 256 bits, not \(key.bitCount)") }
         _ = try TerminalKeyName(masterID: id, terminalID: "x", purpose: .probe, firstDay: Date(), lastDay: Date())  // checks the id
@@ -119,9 +125,13 @@ public struct TerminalKeyMaster: Sendable {
     }
 
     /// The terminal's HMAC-SHA256 key.
+    ///
+    /// - Throws: ``FramingError`` `unknownKey` when `name` derives from another master.
     public func macKey(for name: TerminalKeyName) throws(FramingError) -> SymmetricKey { try derive(name, "hmac-sha256") }
 
     /// The terminal's AES-256-GCM key.
+    ///
+    /// - Throws: ``FramingError`` `unknownKey` when `name` derives from another master.
     public func encryptionKey(for name: TerminalKeyName) throws(FramingError) -> SymmetricKey { try derive(name, "aes-256-gcm") }
 
     private func derive(_ name: TerminalKeyName, _ algorithm: String) throws(FramingError) -> SymmetricKey {

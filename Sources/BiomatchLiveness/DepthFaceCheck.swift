@@ -8,6 +8,8 @@ public struct DepthMap: Sendable, Hashable {
     public let millimetres: [UInt16]
 
     /// A depth map; the sample count must be `width × height`.
+    ///
+    /// - Throws: ``LivenessError`` when the sample count is not `width × height`.
     public init(width: Int, height: Int, millimetres: [UInt16]) throws {
         guard width > 0, height > 0, millimetres.count == width * height else {
             throw LivenessError("a \(width)×\(height) depth map needs \(max(0, width * height)) samples, not \(millimetres.count)")

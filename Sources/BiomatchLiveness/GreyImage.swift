@@ -20,6 +20,8 @@ public struct GreyImage: Sendable, Hashable {
     }
 
     /// The grey levels (ITU-R BT.601 luma) of interleaved BGR pixels.
+    ///
+    /// - Throws: ``LivenessError`` when the buffer is not `width × height × 3` bytes.
     public init(bgr: [UInt8], width: Int, height: Int) throws {
         guard width > 0, height > 0, bgr.count == width * height * 3 else {
             throw LivenessError("a \(width)×\(height) BGR image needs \(max(0, width * height * 3)) bytes, not \(bgr.count)")

@@ -9,6 +9,8 @@ public enum PlanarMotionTest {
     /// The largest parallax of the nose tip over `frames` against the first frame: the
     /// distance between where the nose is and where the homography of the four other
     /// landmarks puts it, over the eye distance. About 0 for a flat picture.
+    ///
+    /// - Throws: ``LivenessError`` for no frames, a frame without five landmarks, or degenerate landmarks.
     public static func noseParallax(_ frames: [LandmarkFrame]) throws -> Double {
         guard let first = frames.first else { throw LivenessError("no frames") }
         guard frames.allSatisfy({ $0.points.count == 5 }) else { throw LivenessError("every frame needs five landmarks") }

@@ -28,6 +28,8 @@ public struct StoreStatistics: Sendable, Hashable, Codable {
 
 extension TemplateStore {
     /// Counts, key states and rotation state.
+    ///
+    /// - Throws: ``StoreError`` `backend` when the database cannot be read.
     public func statistics() throws -> StoreStatistics {
         let (counts, keyRows, target) = try backend.read { s in (try s.counts(), try s.keyRows(), try s.meta(Meta.rotationTarget)) }
         var byKey = counts.referencesByKey
@@ -43,6 +45,8 @@ extension TemplateStore {
     /// Checks the audit journal's HMAC chain end to end: every entry's MAC, gap-free
     /// sequence numbers from 1, and the MACed head, so an edited, deleted, inserted,
     /// reordered or cut-off entry is found. Reads in pages, so memory stays bounded.
+    ///
+    /// - Throws: ``StoreError`` `backend` when the journal cannot be read (a broken chain is a result, not an error).
     public func verifyAudit(pageSize: Int = 4096) throws -> AuditVerification {
         var result = AuditVerification(entries: 0, valid: true, firstInvalidSequence: nil, problem: nil, headSequence: 0, headMAC: "")
         func fail(_ seq: Int64, _ problem: String) -> AuditVerification {
@@ -84,6 +88,8 @@ extension TemplateStore {
     }
 
     /// Audit entries after `sequence`, at most `limit`, in order (for export and review).
+    ///
+    /// - Throws: ``StoreError`` `backend` when the journal cannot be read.
     public func auditEntries(after sequence: Int64 = 0, limit: Int = 1000) throws -> [AuditEntry] {
         try backend.read { try $0.auditPage(afterSeq: sequence, limit: limit) }.map {
             AuditEntry(sequence: $0.seq, time: $0.time, actor: $0.actor, action: $0.action, subjectID: $0.subjectID,
@@ -92,6 +98,8 @@ extension TemplateStore {
     }
 
     /// Every reference id, in insertion order (metadata only; nothing is decrypted).
+    ///
+    /// - Throws: ``StoreError`` `backend` when the database cannot be read.
     public func referenceIDs() throws -> [String] {
         var ids: [String] = []
         var after: Int64 = 0
@@ -109,6 +117,8 @@ extension TemplateStore {
     /// journal last wrote and lists exactly its references, each key row likewise, and no
     /// reference is left without its subject. Returns the ids of what fails (subjects as
     /// `subject:ID`, keys as `kek:ID`). For periodic integrity sweeps and after a crash.
+    ///
+    /// - Throws: ``StoreError`` `backend` when the database cannot be read (records that fail are listed, not thrown).
     public func verifyRecords(pageSize: Int = 4096) throws -> (checked: Int, failures: [String]) {
         var checked = 0
         var failures: [String] = []

@@ -97,6 +97,8 @@ extension TemplateStore {
 
     /// ``loadTemplates(modality:modelID:batchSize:threads:at:decode:_:)`` handing over the
     /// authenticated templates as they are.
+    ///
+    /// - Throws: ``StoreError`` `integrity` for a record that fails authentication, `backend` for the database, or what `consume` throws.
     public func loadTemplates(modality: Modality, modelID: String? = nil, batchSize: Int = 8192, threads: Int = 2,
                               at time: Int64? = TemplateStore.now(),
                               _ consume: ([StoredTemplate]) throws -> Void) throws -> LoadReport {

@@ -50,6 +50,8 @@ extension TemplateStore {
 
     /// ``enroll(_:)``, also giving the audit entry of each stored reference (nil for one
     /// that was already present), for a caller that cites it in its answer.
+    ///
+    /// - Throws: ``StoreError``: `invalidArgument` for a draft that fails validation, `integrity`, or `backend`.
     @discardableResult
     public func enrollAudited(_ drafts: [ReferenceDraft]) throws -> [(outcome: EnrollmentOutcome, auditSequence: Int64?)] {
         try enroll(drafts, revoked: [])
@@ -283,6 +285,8 @@ extension TemplateStore {
     @discardableResult
     /// `transactionID`: the probe transaction the entry concludes; the journal then refuses
     /// that transaction again even if the replay table is emptied behind the store's back.
+    ///
+    /// - Throws: ``StoreError`` `invalidArgument` for an action the store journals itself, `integrity` when the journal head does not match, or `backend`.
     public func recordMatch(_ action: AuditAction, subjectID: String?, referenceID: String? = nil, outcome: String, detail: String = "",
                             transactionID: String? = nil) throws -> Int64 {
         guard action == .verify || action == .identify || (action == .enroll && outcome.hasPrefix("refused")) else {

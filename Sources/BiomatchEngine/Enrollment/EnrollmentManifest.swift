@@ -70,6 +70,8 @@ public enum EnrollmentManifest {
     }
 
     /// One sub-folder per subject; every image inside (recursively) is one item, in name order.
+    ///
+    /// - Throws: ``EngineError`` `unsupportedObject` when the folder cannot be listed.
     public static func scan(directory url: URL, modality: Modality) throws -> [EnrollmentItem] {
         let fm = FileManager.default
         guard let folders = try? fm.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isDirectoryKey]) else {

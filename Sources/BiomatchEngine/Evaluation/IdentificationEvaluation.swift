@@ -62,6 +62,8 @@ public struct IdentificationEvaluation: Sendable, Codable {
     /// The labelled images of `../shared/data/face`: one folder per identity under each
     /// dataset folder (celeba, orl, yale), and deepface's images by its derived identities.
     /// Identities are prefixed by their dataset.
+    ///
+    /// - Throws: A file-system error when `root` cannot be listed.
     public static func faceImages(root: URL) throws -> [LabelledImage] {
         var out: [LabelledImage] = []
         let fm = FileManager.default

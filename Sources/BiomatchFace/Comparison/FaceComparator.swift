@@ -64,6 +64,8 @@ public struct FaceComparator: Sendable {
     }
 
     /// The calibrated threshold for `target`.
+    ///
+    /// - Throws: ``FaceError`` `uncalibratedTarget` when no threshold is calibrated for `target`.
     public func threshold(for target: FMRTarget) throws -> Float {
         guard let threshold = calibration.threshold(for: target) else {
             let known = calibration.thresholds.keys.sorted().joined(separator: ", ")

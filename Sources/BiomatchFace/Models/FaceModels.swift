@@ -49,6 +49,8 @@ public final class FaceModels: Sendable {
     private static let logger = Logger(label: "biomatch.face.models")
 
     /// Loads from ``locateDirectory()``.
+    ///
+    /// - Throws: ``FaceError`` `modelMissing` when no models directory is found, `modelIntegrity` for a file whose hash differs, `modelLoad` when OpenCV cannot load one.
     public convenience init(instances: Int = 1) throws {
         try self.init(directory: Self.locateDirectory(), instances: instances)
     }

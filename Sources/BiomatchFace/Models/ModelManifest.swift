@@ -42,6 +42,8 @@ public struct ModelManifest: Codable, Sendable {
     public func model(role: String) -> Model? { models.first { $0.role == role } }
 
     /// Reads and validates a manifest file.
+    ///
+    /// - Throws: ``FaceError`` `modelMissing` when the file cannot be read, `modelLoad` when it is not a valid manifest of a supported schema.
     public static func load(from url: URL) throws -> ModelManifest {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

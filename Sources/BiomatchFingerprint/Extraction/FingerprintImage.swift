@@ -54,6 +54,8 @@ public final class FingerprintImage: @unchecked Sendable {
     }
 
     /// Reads and decodes an image file captured at `dpi`.
+    ///
+    /// - Throws: ``FingerprintError`` `unreadableInput` when the file cannot be read, or as ``init(bytes:dpi:name:)`` for its contents.
     public convenience init(contentsOf url: URL, dpi: Int = 500) throws(FingerprintError) {
         let data: Data
         do {

@@ -103,6 +103,8 @@ public struct MinutiaeExtractor: Sendable {
 
     /// The working-resolution skeleton and mask as a PGM image (white ridges, grey
     /// background outside the mask), for inspecting the enhancement stage.
+    ///
+    /// - Throws: ``FingerprintError`` when the image holds too little fingerprint to enhance.
     public func skeletonImage(_ image: FingerprintImage) throws(FingerprintError) -> [UInt8] {
         let maps = try RidgeMaps(image: image, orientationBins: options.orientationBins)
         var pgm = Array("P5\n\(maps.width) \(maps.height)\n255\n".utf8)

@@ -8,6 +8,7 @@ extension VectorGallery {
     /// Rows per kernel call: the scores of one chunk fit in L1.
     static let chunkRows = 4096
 
+    /// - Throws: ``GalleryError`` for a query of the wrong length or with a value that is not finite.
     public func search(_ query: [Float], k: Int, parameters: GallerySearchParameters = .init()) throws -> [GalleryCandidate] {
         guard query.count == dimension, query.allSatisfy(\.isFinite) else {
             throw GalleryError("the query has \(query.count) values (the gallery holds \(dimension)) or a value that is not finite")
@@ -37,6 +38,7 @@ extension VectorGallery {
         return finish(merged, prepared: prepared, snapshot: s, k: k)
     }
 
+    /// - Throws: ``GalleryError`` for a query of the wrong length or with a value that is not finite.
     public func search(batch queries: [[Float]], k: Int, parameters: GallerySearchParameters = .init()) throws -> [[GalleryCandidate]] {
         for q in queries where q.count != dimension || !q.allSatisfy(\.isFinite) {
             throw GalleryError("a query has \(q.count) values (the gallery holds \(dimension)) or a value that is not finite")

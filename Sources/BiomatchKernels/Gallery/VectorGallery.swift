@@ -73,6 +73,7 @@ public final class VectorGallery: Gallery {
         return GalleryMemory(scanBytes: scan, rerankBytes: rerank, idBytes: 8)
     }
 
+    /// - Throws: ``GalleryError`` when the counts differ, or a vector has the wrong length or a value that is not finite.
     public func add(_ vectors: [[Float]], ids: [UInt64]) throws {
         guard vectors.count == ids.count else {
             throw GalleryError("\(vectors.count) vectors but \(ids.count) ids")
