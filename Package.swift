@@ -172,7 +172,8 @@ let package = Package(
         .target(
             name: "Biomatch",
             dependencies: ["BiomatchEngine", "BiomatchEvaluation", "BiomatchFace", "BiomatchFingerprint",
-                           "BiomatchFraming", "BiomatchLiveness", "BiomatchStore"],
+                           "BiomatchFraming", "BiomatchLiveness", "BiomatchStore",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
 

@@ -13,6 +13,9 @@
 @_exported import BiomatchFraming
 @_exported import BiomatchLiveness
 @_exported import BiomatchStore
-// The two Foundation types the engine's calls take (a models folder, image bytes).
+// The Foundation and Crypto types the engine's calls take (a models folder, image bytes,
+// capture times, terminal keys).
+@_exported import struct Crypto.SymmetricKey
 @_exported import struct Foundation.Data
+@_exported import struct Foundation.Date
 @_exported import struct Foundation.URL
