@@ -49,7 +49,8 @@ enum ErrorReport {
         return ExitCode(status)
     }
 
-    /// The exit status of a library error; nil for ArgumentParser's own.
+    /// The exit status of a library error; nil for ArgumentParser's own. The one mapping:
+    /// the per-module `reporting…Errors` helpers take their statuses from it too.
     static func status(of error: any Error) -> Int32? {
         switch error {
         case is ExitCode, is CleanExit, is ValidationError: return nil

@@ -72,7 +72,7 @@ func reportingEngineErrors<T>(_ body: () async throws -> T) async throws -> T {
 
 private func exit(for error: EngineError) -> ExitCode {
     printError(error.description)
-    return ExitCode([EngineError.Code.integrityFailure, .decryptionFailure].contains(error.code) ? 4 : 5)
+    return ExitCode(ErrorReport.status(of: error) ?? 5)
 }
 
 func printDecision(_ decision: Decision, json: Bool) throws {

@@ -107,7 +107,7 @@ func reportingFramingErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as FramingError {
         printError("\(error.code): \(error.message)")
-        throw ExitCode(error.code == .integrity || error.code == .decryption ? 4 : 2)
+        throw ExitCode(ErrorReport.status(of: error) ?? 2)
     }
 }
 

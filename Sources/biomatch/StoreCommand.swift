@@ -58,7 +58,7 @@ func reportingStoreErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as StoreError {
         printError("\(error.code): \(error.message)")
-        throw ExitCode(error.code == .integrity ? 4 : 2)
+        throw ExitCode(ErrorReport.status(of: error) ?? 2)
     }
 }
 
