@@ -10,6 +10,8 @@
 //                                  (`bmcv_*`). Nothing above it sees C++.
 //   hidden   CBiomatchKernels    – C scan kernels (AVX-512 VNNI/VPOPCNTDQ, AVX2, portable),
 //                                  dispatched at run time by CPU features.
+//   hidden   BiomatchSupport     – what the Swift modules share and no integrator sees
+//                                  (`package` access): locks, the blocking-wait guard.
 //   exported BiomatchKernels     – SIMD/CBLAS scoring kernels, top-k and the 1:N Gallery
 //                                  (float32, int8, binary); unsafe pointers stay here.
 //   exported BiomatchEvaluation  – ISO/IEC 19795-1 figures (EER, FNMR@FMR, FTA) and
@@ -90,10 +92,16 @@ let package = Package(
             cxxSettings: [.define("NDEBUG", .when(configuration: .release))]
         ),
 
+        // MARK: hidden shared support (package access only)
+        .target(
+            name: "BiomatchSupport",
+            swiftSettings: strictSwift
+        ),
+
         // MARK: exported Swift modules
         .target(
             name: "BiomatchKernels",
-            dependencies: ["CBLAS", "CBiomatchKernels"],
+            dependencies: ["CBLAS", "CBiomatchKernels", "BiomatchSupport"],
             swiftSettings: strictSwift
         ),
         .target(
@@ -126,6 +134,7 @@ let package = Package(
         .target(
             name: "BiomatchStore",
             dependencies: [
+                "BiomatchSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -162,8 +171,10 @@ let package = Package(
                 "BiomatchFraming",
                 "BiomatchLiveness",
                 "BiomatchStore",
+                "BiomatchSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -186,11 +197,13 @@ let package = Package(
                 "BiomatchEvaluation",
                 "BiomatchKernels",
                 "BiomatchStore",
+                "BiomatchSupport",
                 "BiomatchFraming",
                 "BiomatchEngine",
                 "BiomatchLiveness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -200,7 +213,7 @@ let package = Package(
         .testTarget(name: "BiomatchEvaluationTests", dependencies: ["BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFaceTests", dependencies: ["BiomatchTestSupport", "BiomatchFace", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFramingTests", dependencies: ["BiomatchTestSupport", "BiomatchFraming", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchTestSupport", "BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchEngineTests", dependencies: ["BiomatchTestSupport", "BiomatchEngine", "BiomatchFraming", "BiomatchLiveness", "BiomatchFace", "BiomatchFingerprint", "BiomatchStore", "BiomatchEvaluation", "BiomatchKernels", "BiomatchSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         // Shared by the test targets only (a seeded generator); never a product.
         .target(name: "BiomatchTestSupport", path: "Tests/BiomatchTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchTestSupport", "BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),

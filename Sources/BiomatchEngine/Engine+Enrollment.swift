@@ -2,6 +2,7 @@ import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchStore
+import BiomatchSupport
 import Foundation
 
 extension Engine {
@@ -17,7 +18,11 @@ extension Engine {
     /// header may name it instead (``BiometricHeader/partition``), but not another one.
     ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    public func enroll(_ message: [UInt8], subjectID: String, partition: String? = nil) throws -> EnrollmentReceipt {
+    public func enroll(_ message: [UInt8], subjectID: String, partition: String? = nil) async throws -> EnrollmentReceipt {
+        try await offloaded { try self.enrollSynchronously(message, subjectID: subjectID, partition: partition) }
+    }
+
+    func enrollSynchronously(_ message: [UInt8], subjectID: String, partition: String? = nil) throws -> EnrollmentReceipt {
         let request = try admit(message, for: .enroll, subjectID: subjectID, payment: nil)
         do {
             var drafts: [ReferenceDraft] = []
@@ -45,7 +50,12 @@ extension Engine {
     ///
     /// - Throws: ``EngineError``, journaled: `captureFailed` or `qualityTooLow` for an unusable image, or `store`.
     public func enroll(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil,
-                       partition: String? = nil) throws -> EnrollmentReceipt {
+                       partition: String? = nil) async throws -> EnrollmentReceipt {
+        try await offloaded { try self.enrollSynchronously(faceImage: bytes, subjectID: subjectID, validity: validity, partition: partition) }
+    }
+
+    func enrollSynchronously(faceImage bytes: [UInt8], subjectID: String, validity: BiometricValidity? = nil,
+                             partition: String? = nil) throws -> EnrollmentReceipt {
         do {
             let template = try captureFace(bytes).capture.template
             let (draft, quality) = try draft(.face(template), subjectID: subjectID, validity: validity, partition: partition)
@@ -59,7 +69,12 @@ extension Engine {
     ///
     /// - Throws: ``EngineError``: an image that yields no usable template, or a store error; each journaled.
     public func enroll(fingerImage bytes: [UInt8], dpi: Int = 500, position: FingerPosition, subjectID: String,
-                       validity: BiometricValidity? = nil, partition: String? = nil) throws -> EnrollmentReceipt {
+                       validity: BiometricValidity? = nil, partition: String? = nil) async throws -> EnrollmentReceipt {
+        try await offloaded { try self.enrollSynchronously(fingerImage: bytes, dpi: dpi, position: position, subjectID: subjectID, validity: validity, partition: partition) }
+    }
+
+    func enrollSynchronously(fingerImage bytes: [UInt8], dpi: Int = 500, position: FingerPosition, subjectID: String,
+                             validity: BiometricValidity? = nil, partition: String? = nil) throws -> EnrollmentReceipt {
         do {
             let template: FingerprintTemplate
             do {
@@ -79,10 +94,14 @@ extension Engine {
     /// Revokes a subject: every reference stops matching at once, here and in the store.
     ///
     /// - Throws: ``EngineError`` `unknownSubject` or `store`.
-    public func revoke(subjectID: String, reason: String) throws -> RevocationReceipt {
+    public func revoke(subjectID: String, reason: String) async throws -> RevocationReceipt {
+        try await offloaded { try self.revokeSynchronously(subjectID: subjectID, reason: reason) }
+    }
+
+    func revokeSynchronously(subjectID: String, reason: String) throws -> RevocationReceipt {
         do {
             let seq = try store.revoke(subjectID: subjectID, reason: reason)
-            identificationGalleries?.remove(subjectID: subjectID)
+            identificationGalleries.withLock { $0?.remove(subjectID: subjectID) }
             return RevocationReceipt(subjectID: subjectID, auditSequence: seq)
         } catch StoreError.Code.notFound {
             throw EngineError(.unknownSubject, "subject \(subjectID) is not enrolled")

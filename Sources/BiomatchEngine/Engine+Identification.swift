@@ -5,6 +5,7 @@ import BiomatchFraming
 import BiomatchKernels
 import BiomatchLiveness
 import BiomatchStore
+import BiomatchSupport
 import Foundation
 import Logging
 
@@ -45,7 +46,11 @@ extension Engine {
     /// tier's checks on the capture the probe carries; a terminal's scores are advisory.
     ///
     /// - Throws: ``EngineError``, journaled, for every refusal.
-    public func identify(_ message: [UInt8], tier tierName: String) throws -> Decision {
+    public func identify(_ message: [UInt8], tier tierName: String) async throws -> Decision {
+        try await offloaded { try self.identifySynchronously(message, tier: tierName) }
+    }
+
+    func identifySynchronously(_ message: [UInt8], tier tierName: String) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
@@ -57,7 +62,11 @@ extension Engine {
     /// ``verify(_:claimedSubject:payment:tier:)``, at the amount's risk tier or a stricter one.
     ///
     /// - Throws: ``EngineError``, journaled: a refusal (`paymentMismatch`, `tierTooWeak`, `galleryTooLarge`, `ambiguousIdentification`, replay, liveness, …) or `integrityFailure`.
-    public func identify(_ message: [UInt8], payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
+    public func identify(_ message: [UInt8], payment: PaymentContext, tier tierName: String? = nil) async throws -> Decision {
+        try await offloaded { try self.identifySynchronously(message, payment: payment, tier: tierName) }
+    }
+
+    func identifySynchronously(_ message: [UInt8], payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(for: payment, requested: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .identify, subjectID: nil)
@@ -100,8 +109,7 @@ extension Engine {
         guard let normalizer = modality == .face ? faceNormalizer : fingerNormalizer else {
             throw EngineError(.unsupportedOperation, "this engine has no face comparator configured")
         }
-        try synchronizeGalleries()
-        guard let galleries = identificationGalleries else { throw EngineError(.store, "the galleries are not loaded") }
+        let galleries = try synchronizedGalleries()
         let size = galleries.size(modality, partition: partition)
         guard size.references > 0 else {
             throw EngineError(.noActiveReference, partition.map { "partition \($0) holds no active \(modality.rawValue) reference" }
@@ -192,47 +200,63 @@ extension Engine {
             throw EngineError(.store, "candidate \(entry.referenceID) could not be checked against the store: \(error)")
         }
         if !active || !entry.validity.contains(now) {
-            if !active { identificationGalleries?.remove(referenceID: entry.referenceID) }
+            if !active { identificationGalleries.withLock { $0?.remove(referenceID: entry.referenceID) } }
             return false
         }
         return true
     }
 
-    /// Loads the galleries on first use, then applies the store's change feed: every
-    /// enrollment, revocation and deletion made by any process or node since the last search.
-    func synchronizeGalleries() throws {
+    /// Loads the galleries on first use, applies the store's change feed (every enrollment,
+    /// revocation and deletion made by any process or node since the last search), and
+    /// returns a snapshot to search: searches scan their snapshots side by side while the
+    /// feed is applied to the shared galleries.
+    func synchronizedGalleries() throws -> IdentificationGalleries {
         do {
-            if identificationGalleries == nil {
-                var galleries = IdentificationGalleries(faceModelID: faceComparator?.modelID, matcher: fingerMatcher)
-                // The feed position first: a change made during the load is applied again after it.
-                galleries.appliedChange = try store.changeSequence()
-                let faceModelID = faceComparator?.modelID
-                for modality in [Modality.face, .finger] {
-                    // Decoding runs on every core inside the load; the galleries take each window whole.
-                    let report = try store.loadTemplates(modality: modality, at: nil,
-                                                         decode: { try IdentificationGalleries.decode($0, faceModelID: faceModelID) }) { batch in
-                        try galleries.put(batch.map { ($0.info, $0.value) })
-                    }
-                    // Unreadable references cannot match (they are left out); an operator must know.
-                    for id in report.decodeFailures + report.integrityFailures {
-                        logger.error("a reference could not be read into the gallery; left out", metadata: ["reference": "\(id)"])
-                    }
-                }
-                identificationGalleries = galleries
-            }
-            guard var galleries = identificationGalleries else { return }
+            try loadGalleriesIfNeeded()
             while true {
-                let changes = try store.changes(after: galleries.appliedChange, limit: 10_000)
+                guard let applied = identificationGalleries.withLock({ $0?.appliedChange }) else { break }
+                let changes = try store.changes(after: applied, limit: 10_000)
                 guard let last = changes.last else { break }
-                for change in changes { try apply(change, to: &galleries) }
-                galleries.appliedChange = last.seq
+                try identificationGalleries.withLock { galleries in
+                    // Another request may have applied the same changes meanwhile.
+                    guard galleries?.appliedChange == applied else { return }
+                    for change in changes { try apply(change, to: &galleries!) }
+                    galleries?.appliedChange = last.seq
+                }
             }
-            identificationGalleries = galleries
+            guard let snapshot = identificationGalleries.withLock({ $0 }) else {
+                throw EngineError(.store, "the galleries are not loaded")
+            }
+            return snapshot
         } catch let error as EngineError {
             throw error
         } catch {
             throw EngineError(.store, "the galleries could not follow the store: \(error)")
         }
+    }
+
+    /// Loads the galleries from the store, once (concurrent first searches wait for one load).
+    private func loadGalleriesIfNeeded() throws {
+        guard identificationGalleries.withLock({ $0 == nil }) else { return }
+        gallerySynchronization.lock()
+        defer { gallerySynchronization.unlock() }
+        guard identificationGalleries.withLock({ $0 == nil }) else { return }
+        var galleries = IdentificationGalleries(faceModelID: faceComparator?.modelID, matcher: fingerMatcher)
+        // The feed position first: a change made during the load is applied again after it.
+        galleries.appliedChange = try store.changeSequence()
+        let faceModelID = faceComparator?.modelID
+        for modality in [Modality.face, .finger] {
+            // Decoding runs on every core inside the load; the galleries take each window whole.
+            let report = try store.loadTemplates(modality: modality, at: nil,
+                                                 decode: { try IdentificationGalleries.decode($0, faceModelID: faceModelID) }) { batch in
+                try galleries.put(batch.map { ($0.info, $0.value) })
+            }
+            // Unreadable references cannot match (they are left out); an operator must know.
+            for id in report.decodeFailures + report.integrityFailures {
+                logger.error("a reference could not be read into the gallery; left out", metadata: ["reference": "\(id)"])
+            }
+        }
+        identificationGalleries.withLock { $0 = galleries }
     }
 
     private func apply(_ change: ReferenceChange, to galleries: inout IdentificationGalleries) throws {

@@ -24,7 +24,7 @@ extension Engine {
     ///   - actor: recorded in the audit journal.
     /// - Throws: ``EngineError`` `unsupportedOperation` when a model or the store cannot be
     ///   opened, with the reason.
-    public init(modelsDirectory: URL, store location: StoreLocation, key: KeySource, keys: FramingKeys = FramingKeys(),
+    public convenience init(modelsDirectory: URL, store location: StoreLocation, key: KeySource, keys: FramingKeys = FramingKeys(),
                 configuration: EngineConfiguration = .standard, actor: String = "engine") throws {
         let models: FaceModels, assessor: LivenessAssessor, store: TemplateStore
         do {

@@ -21,7 +21,11 @@ extension Engine {
     ///
     /// - Returns: a ``Decision`` citing its audit entry.
     /// - Throws: ``EngineError``, journaled, for every refusal (see ``EngineError/Code``).
-    public func verify(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String) throws -> Decision {
+    public func verify(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String) async throws -> Decision {
+        try await offloaded { try self.verifySynchronously(message, claimedSubject: subjectID, tier: tierName) }
+    }
+
+    func verifySynchronously(_ message: [UInt8], claimedSubject subjectID: String, tier tierName: String) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(named: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
@@ -36,7 +40,11 @@ extension Engine {
     ///
     /// - Throws: ``EngineError``, journaled: `paymentMismatch` for a probe bound to another
     ///   payment or to none, `tierTooWeak`, and every refusal of ``verify(_:claimedSubject:tier:)``.
-    public func verify(_ message: [UInt8], claimedSubject subjectID: String, payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
+    public func verify(_ message: [UInt8], claimedSubject subjectID: String, payment: PaymentContext, tier tierName: String? = nil) async throws -> Decision {
+        try await offloaded { try self.verifySynchronously(message, claimedSubject: subjectID, payment: payment, tier: tierName) }
+    }
+
+    func verifySynchronously(_ message: [UInt8], claimedSubject subjectID: String, payment: PaymentContext, tier tierName: String? = nil) throws -> Decision {
         let tier: RiskTier
         do { tier = try configuration.tier(for: payment, requested: tierName) } catch let error as EngineError {
             throw journalRefusal(error, operation: .verify, subjectID: subjectID)
@@ -52,7 +60,12 @@ extension Engine {
     ///
     /// - Throws: ``EngineError``, journaled: `unknownTier`, an unusable image, `livenessRequired`, no active reference, or a store error.
     public func verify(faceImage bytes: [UInt8], claimedSubject subjectID: String, tier tierName: String,
-                       liveness: LivenessResult? = nil) throws -> Decision {
+                       liveness: LivenessResult? = nil) async throws -> Decision {
+        try await offloaded { try self.verifySynchronously(faceImage: bytes, claimedSubject: subjectID, tier: tierName, liveness: liveness) }
+    }
+
+    func verifySynchronously(faceImage bytes: [UInt8], claimedSubject subjectID: String, tier tierName: String,
+                             liveness: LivenessResult? = nil) throws -> Decision {
         do {
             let tier = try configuration.tier(named: tierName)
             let (image, capture) = try captureFace(bytes)

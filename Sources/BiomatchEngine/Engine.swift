@@ -4,9 +4,11 @@ import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchLiveness
 import BiomatchStore
+import BiomatchSupport
 import Crypto
 import Foundation
 import Logging
+import NIOPosix
 
 /// The one type a terminal needs: enroll, verify (1:1), identify (1:N) and revoke, taking
 /// framed X9.84 / GB/T 27912 objects (or raw images on a trusted local path) and returning
@@ -18,7 +20,12 @@ import Logging
 /// from ``TemplateStore``, framing from ``BiometricMessage``. What it adds is policy: the
 /// purpose must fit the operation, objects must be within their validity period, probes
 /// must be fresh and not replayed, quality and liveness must clear the tier's floors.
-public actor Engine {
+///
+/// One engine serves any number of concurrent callers: its requests run side by side on a
+/// pool of threads kept for blocking work (model inference, store I/O, 1:N scans), never on
+/// the Swift concurrency threads the caller's tasks share. Only the 1:N galleries are shared
+/// state, behind a lock; a search scans a snapshot of them.
+public final class Engine: Sendable {
     /// The policy in force.
     public let configuration: EngineConfiguration
     let store: TemplateStore
@@ -31,7 +38,10 @@ public actor Engine {
     let fingerNormalizer: ScoreNormalizer
     let clock: @Sendable () -> Date
     /// The 1:N galleries, loaded on the first identification and kept in step with the store.
-    var identificationGalleries: IdentificationGalleries?
+    let identificationGalleries = LockedValue<IdentificationGalleries?>(nil)
+    /// Serialises loading the galleries and applying the change feed to them (searches only
+    /// wait for it when the feed has something to apply).
+    let gallerySynchronization = NSLock()
     let livenessAssessor: LivenessAssessor?
     /// The configuration's liveness thresholds, completed by the assessor's model
     /// calibrations, so the checks the engine runs are decided by their own calibration.
@@ -82,6 +92,25 @@ public actor Engine {
         } catch {
             throw EngineError(.unsupportedOperation, "a matcher calibration cannot be used for score fusion: \(error)")
         }
+    }
+}
+
+// MARK: - Where requests run
+
+extension Engine {
+    /// The threads requests run on: twice the cores, so that requests waiting on the
+    /// database do not leave a core idle.
+    static let requestThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(2, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        pool.start()
+        return pool
+    }()
+
+    /// Runs a request's synchronous work (inference, store I/O, searches) on ``requestThreads``
+    /// and resumes the caller with its result: a request that blocks never holds one of the
+    /// cooperative threads every task of the process shares.
+    func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Self.requestThreads.runIfActive(work)
     }
 }
 

@@ -3,7 +3,7 @@ import BiomatchKernels
 import BiomatchStore
 
 /// The engine's in-memory 1:N face gallery: the kernel gallery plus the map from its
-/// numeric ids to store references. Owned by the engine actor.
+/// numeric ids to store references, used by batch enrollment's duplicate check.
 struct FaceGalleryIndex {
     let gallery: VectorGallery
     private(set) var references: [UInt64: (subjectID: String, referenceID: String)] = [:]

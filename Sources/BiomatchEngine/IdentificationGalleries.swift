@@ -20,7 +20,8 @@ struct GalleryHit {
 
 /// The engine's in-memory 1:N galleries, one per partition (references enrolled without a
 /// partition form their own), for faces of the comparator's model and for fingers; kept in
-/// step with the store through its change feed. Owned by the engine actor.
+/// step with the store through its change feed. The engine keeps one behind a lock and
+/// searches copies of it.
 ///
 /// A search within a partition scans that partition only; a search without one scans all.
 struct IdentificationGalleries {

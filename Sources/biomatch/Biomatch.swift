@@ -6,9 +6,11 @@ import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchLiveness
 import BiomatchStore
+import BiomatchSupport
+import Dispatch
 
 @main
-struct BiomatchCommand: AsyncParsableCommand {
+struct BiomatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "biomatch",
         abstract: "Biometric template matching: face and fingerprint templates, comparison and evaluation.",
@@ -25,16 +27,52 @@ struct BiomatchCommand: AsyncParsableCommand {
     /// Runs the command; any error a command did not report itself is reported here, in the
     /// one format and with the documented exit status (never ArgumentParser's 1, which
     /// `verify` uses for "no match").
-    static func main() async {
+    ///
+    /// Synchronous commands run on the main thread, outside any task, where blocking on a
+    /// file or the database is harmless. Asynchronous ones (the engine's) run in a task that
+    /// forbids blocking waits (``BlockingWaits``): their blocking work must go to threads of
+    /// its own, and a call that would block the task is an error, not a stall.
+    static func main() {
         do {
             var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                try runInTask(asyncCommand)
             } else {
                 try command.run()
             }
         } catch {
             exit(withError: ErrorReport.exitError(for: error))
+        }
+    }
+
+    /// Runs an async command to completion while the main thread (not one of the cooperative
+    /// threads) waits for it.
+    private static func runInTask(_ command: any AsyncParsableCommand) throws {
+        let box = AsyncCommandRun(command)
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await box.run()
+            finished.signal()
+        }
+        finished.wait()
+        try box.outcome?.get()
+    }
+}
+
+/// An async command and its outcome, handed between the main thread and the task that runs it
+/// (one writer at a time: the task runs it, then the main thread reads the outcome).
+private final class AsyncCommandRun: @unchecked Sendable {
+    private var command: any AsyncParsableCommand
+    private(set) var outcome: Result<Void, any Error>?
+
+    init(_ command: any AsyncParsableCommand) { self.command = command }
+
+    func run() async {
+        do {
+            try await BlockingWaits.$areForbidden.withValue(true) { try await command.run() }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
     }
 }

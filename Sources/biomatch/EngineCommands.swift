@@ -7,6 +7,7 @@ import BiomatchFraming
 import BiomatchLiveness
 import BiomatchStore
 import Foundation
+import NIOPosix
 
 /// What `verify`, `identify` and `enroll` share: the store, the framing keys, the policy.
 struct EngineOptions: ParsableArguments {
@@ -41,6 +42,12 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
+/// Runs blocking work (opening a store, loading models, a batch) on a thread of its own, so
+/// an async command never blocks its task (the CLI's tasks forbid it: ``BlockingWaits``).
+func offTask<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await NIOThreadPool.singleton.runIfActive(work)
+}
+
 /// Parses a `--payment` context, or exits 2 with the reason.
 func parsePayment(_ text: String) throws -> PaymentContext {
     do {
@@ -61,7 +68,7 @@ func reportingEngineErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// ``reportingEngineErrors(_:)`` for the engine actor's async calls.
+/// ``reportingEngineErrors(_:)`` for the engine's async calls.
 func reportingEngineErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
@@ -124,7 +131,8 @@ struct VerifyCommand: AsyncParsableCommand {
             printError("--payment binds a framed probe (--object); a raw --image carries no binding")
             throw ExitCode(2)
         }
-        let engine = try options.engine(faces: true)
+        let options = self.options
+        let engine = try await offTask { try options.engine(faces: true) }
         let evidence = try liveness.map(readLivenessResult)
         let decision: Decision = try await reportingEngineErrors {
             switch (object, image) {
@@ -157,7 +165,8 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let paymentContext = try payment.map(parsePayment)
-        let engine = try options.engine(faces: true)
+        let options = self.options
+        let engine = try await offTask { try options.engine(faces: true) }
         let bytes = try readBytes(object, "object file")
         let decision = try await reportingEngineErrors {
             if let paymentContext { return try await engine.identify(bytes, payment: paymentContext, tier: tier) }
@@ -191,14 +200,16 @@ struct EnrollCommand: AsyncParsableCommand {
 
     func run() async throws {
         if batch.isBatch {
-            try runBatch()
+            let command = self
+            try await offTask { try command.runBatch() }
             return
         }
         guard let subject else {
             printError("give --subject (one subject) or --manifest / --dir (a batch)")
             throw ExitCode(2)
         }
-        let engine = try options.engine(faces: object != nil || !face.isEmpty)
+        let options = self.options, faces = object != nil || !face.isEmpty
+        let engine = try await offTask { try options.engine(faces: faces) }
         var receipts: [EnrollmentReceipt] = []
         if let object {
             let bytes = try readBytes(object, "object file")
@@ -249,8 +260,9 @@ struct ChallengeCommand: AsyncParsableCommand {
             printError("give --challenge-key (a shared key file) so the engine can issue and later check the challenge")
             throw ExitCode(2)
         }
-        let engine = try options.engine(faces: false)
-        let challenge = try await reportingEngineErrors { try await engine.issueChallenge(count: count, timeLimit: timeLimit) }
+        let options = self.options
+        let engine = try await offTask { try options.engine(faces: false) }
+        let challenge = try reportingEngineErrors { try engine.issueChallenge(count: count, timeLimit: timeLimit) }
         if options.store.json { try printJSON(challenge); return }
         print("challenge \(challenge.transactionIDHex)")
         print("prompts \(challenge.prompts.map(\.rawValue).joined(separator: ",")) within \(challenge.timeLimit) s")

@@ -68,7 +68,7 @@ import Testing
 
     @Test func aHeadFollowingTheIssuedPromptsPassesTheHighTierAndTheAnswerIsSingleUse() async throws {
         let (f, probe) = try await enrolledFixture(key: SymmetricKey(size: .bits256))
-        let challenge = try await f.engine.issueChallenge(count: 3, timeLimit: 10)
+        let challenge = try f.engine.issueChallenge(count: 3, timeLimit: 10)
         #expect(challenge.prompts.count == 3 && Set(challenge.prompts).count == 3)
         f.clock.advance(4)
         let message = try answer(f, probe, challenge, try Self.track(challenge.prompts))
@@ -83,21 +83,21 @@ import Testing
         let key = SymmetricKey(size: .bits256)
         let (f, probe) = try await enrolledFixture(key: key)
         // A print or screen moved through the right prompts: no nose parallax.
-        let c1 = try await f.engine.issueChallenge()
+        let c1 = try f.engine.issueChallenge()
         let flat = await expectRefusal(.livenessFailed) { try await f.engine.verify(try answer(f, probe, c1, try Self.track(c1.prompts, flat: true)), claimedSubject: "alice", tier: "high") }
         #expect(flat?.message.contains("flat picture") == true)
         // A replayed video of another challenge: the prompts in another order.
-        let c2 = try await f.engine.issueChallenge()
+        let c2 = try f.engine.issueChallenge()
         await expectRefusal(.livenessFailed) { try await f.engine.verify(try answer(f, probe, c2, try Self.track(c2.prompts.reversed())), claimedSubject: "alice", tier: "high") }
         // A challenge the engine never issued: another key, or one byte of the token changed.
         let foreign = IssuedChallenge.issue(count: 3, timeLimit: 10, at: f.clock.date, key: SymmetricKey(size: .bits256))
         await expectRefusal(.livenessFailed) { try await f.engine.verify(try answer(f, probe, foreign, try Self.track(foreign.prompts)), claimedSubject: "alice", tier: "high") }
-        let c3 = try await f.engine.issueChallenge()
+        let c3 = try f.engine.issueChallenge()
         var tampered = c3.transactionID
         tampered[5] ^= 1
         await expectRefusal(.livenessFailed) { try await f.engine.verify(try answer(f, probe, c3, try Self.track(c3.prompts), id: tampered), claimedSubject: "alice", tier: "high") }
         // Answered too late.
-        let c4 = try await f.engine.issueChallenge(timeLimit: 10)
+        let c4 = try f.engine.issueChallenge(timeLimit: 10)
         let configuration = Self.configuration()
         f.clock.advance(10 + configuration.challengeArrivalWindow + 1)
         await expectRefusal(.stale) { try await f.engine.verify(try answer(f, probe, c4, try Self.track(c4.prompts)), claimedSubject: "alice", tier: "high") }
@@ -110,14 +110,14 @@ import Testing
     /// engine's clock: a minute late is too late, whatever capture time the terminal wrote.
     @Test func anAnswerArrivingAMinuteLateIsRefusedByTheEnginesClock() async throws {
         let (f, probe) = try await enrolledFixture(key: SymmetricKey(size: .bits256))
-        let challenge = try await f.engine.issueChallenge(count: 2, timeLimit: 10)
+        let challenge = try f.engine.issueChallenge(count: 2, timeLimit: 10)
         f.clock.advance(10 + 60)
         await expectRefusal(.stale) { try await f.engine.verify(try answer(f, probe, challenge, try Self.track(challenge.prompts)), claimedSubject: "alice", tier: "high") }
     }
 
     @Test func anEngineWithoutAChallengeKeyIssuesNone() async throws {
         let f = try EngineFixture()
-        await expectRefusal(.unsupportedOperation, audited: false) { try await f.engine.issueChallenge() }
+        await expectRefusal(.unsupportedOperation, audited: false) { try f.engine.issueChallenge() }
     }
 
     @Test func landmarkTracksRoundTripAndHostileOnesAreTypedErrors() throws {

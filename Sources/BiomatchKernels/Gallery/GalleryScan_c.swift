@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBLAS
 internal import CBiomatchKernels
 import Dispatch

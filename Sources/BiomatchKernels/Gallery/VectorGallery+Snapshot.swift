@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Foundation
 
 #if canImport(Glibc)

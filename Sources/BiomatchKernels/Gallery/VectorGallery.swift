@@ -1,3 +1,4 @@
+import BiomatchSupport
 
 /// The gallery: templates in fixed-size segments, scanned by the SIMD kernels in the
 /// chosen ``GalleryMode``, searched lock-free from any number of tasks.

@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Foundation
 import Logging
 import NIOCore
@@ -150,7 +151,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
 /// The multi-node backend: PostgreSQL through postgres-nio.
 ///
 /// The store API is synchronous (like GRDB's), so each call borrows a connection from a
-/// small pool and waits for its future, never on an event-loop thread. Writers take a
+/// small pool and waits for its future: never on an event-loop thread, and never on a task
+/// that forbids it (``BlockingWaits``): the engine calls the store from threads of its own. Writers take a
 /// transaction-scoped advisory lock first, so the audit chain and paging order stay
 /// serial across every node that shares the database; readers run in REPEATABLE READ
 /// READ ONLY transactions and see one snapshot.
@@ -651,6 +653,7 @@ final class ConnectionPool: @unchecked Sendable {
     private var closed = false
 
     init(_ location: PostgresLocation, size: Int) throws {
+        try Self.checkMayBlock()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let tls: PostgresConnection.Configuration.TLS = try location.tls.context().map { .require($0) } ?? .disable
         var config = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.username,
@@ -672,7 +675,15 @@ final class ConnectionPool: @unchecked Sendable {
         all = opened
     }
 
+    /// Refuses a blocking call from a task that forbids blocking waits (``BlockingWaits``).
+    static func checkMayBlock() throws {
+        guard !BlockingWaits.areForbidden else {
+            throw StoreError(.backend, "a PostgreSQL call would block an async task; it must run on a thread of its own (a bug in the caller: please report it)")
+        }
+    }
+
     func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try Self.checkMayBlock()
         condition.lock()
         while idle.isEmpty && !closed { condition.wait() }
         guard !closed, let connection = idle.popLast() else {
@@ -689,6 +700,10 @@ final class ConnectionPool: @unchecked Sendable {
         return try body(connection)
     }
 
+    /// A pool dropped without ``close()`` (a store released without closing it) closes its
+    /// connections itself.
+    deinit { close() }
+
     func close() {
         condition.lock()
         guard !closed else { condition.unlock(); return }
@@ -696,7 +711,10 @@ final class ConnectionPool: @unchecked Sendable {
         let connections = all
         condition.broadcast()
         condition.unlock()
-        for c in connections { try? c.close().wait() }
-        try? group.syncShutdownGracefully()
+        // Closed without waiting, so closing never blocks whoever calls it; the connections
+        // live until their close completes, the event loop until they all have.
+        let group = self.group
+        let closes = connections.map { c in c.close().always { _ in withExtendedLifetime(c) {} } }
+        EventLoopFuture.whenAllComplete(closes, on: group.next()).whenComplete { _ in group.shutdownGracefully { _ in } }
     }
 }

@@ -5,13 +5,13 @@ import Foundation
 /// Used instead of `Synchronization.Mutex`, whose futex-based implementation on Linux is
 /// invisible to Thread Sanitizer: with a pthread mutex, TSan sees the happens-before
 /// edges and the gallery's concurrency tests can run under it.
-final class LockedValue<Value>: @unchecked Sendable {
+package final class LockedValue<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()
 
-    init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
