@@ -11,7 +11,8 @@
 //   hidden   CBiomatchKernels    – C scan kernels (AVX-512 VNNI/VPOPCNTDQ, AVX2, portable),
 //                                  dispatched at run time by CPU features.
 //   hidden   BiomatchSupport     – what the Swift modules share and no integrator sees
-//                                  (`package` access): locks, the blocking-wait guard.
+//                                  (`package` access): locks, hex, clock, bridge messages,
+//                                  the blocking-wait guard.
 //   exported BiomatchKernels     – SIMD/CBLAS scoring kernels, top-k and the 1:N Gallery
 //                                  (float32, int8, binary); unsafe pointers stay here.
 //   exported BiomatchEvaluation  – ISO/IEC 19795-1 figures (EER, FNMR@FMR, FTA) and
@@ -112,6 +113,7 @@ let package = Package(
         .target(
             name: "BiomatchFace",
             dependencies: [
+                "BiomatchSupport",
                 "BiomatchKernels",
                 "BiomatchEvaluation",
                 "CBiomatchBridge",
@@ -123,6 +125,7 @@ let package = Package(
         .target(
             name: "BiomatchFingerprint",
             dependencies: [
+                "BiomatchSupport",
                 "BiomatchKernels",
                 "BiomatchEvaluation",
                 "CBiomatchBridge",
@@ -155,6 +158,7 @@ let package = Package(
         .target(
             name: "BiomatchFraming",
             dependencies: [
+                "BiomatchSupport",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -217,7 +221,8 @@ let package = Package(
         // Shared by the test targets only (a seeded generator); never a product.
         .target(name: "BiomatchTestSupport", path: "Tests/BiomatchTestSupport", swiftSettings: strictSwift),
         .testTarget(name: "BiomatchLivenessTests", dependencies: ["BiomatchTestSupport", "BiomatchLiveness", "BiomatchFace"], swiftSettings: strictSwift),
-        .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchStoreTests", dependencies: ["BiomatchStore", "BiomatchSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "BiomatchSupportTests", dependencies: ["BiomatchSupport"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchTests", dependencies: ["Biomatch"], swiftSettings: strictSwift),
         .testTarget(name: "BiomatchFingerprintTests", dependencies: ["BiomatchTestSupport", "BiomatchFingerprint", "BiomatchKernels", "BiomatchEvaluation"], swiftSettings: strictSwift),
     ],

@@ -1,5 +1,6 @@
 import BiomatchFraming
 import BiomatchLiveness
+import BiomatchSupport
 import Crypto
 import Foundation
 
@@ -21,7 +22,7 @@ public struct IssuedChallenge: Sendable, Hashable, Codable {
     public let issuedAt: Date
 
     /// The id in hex, for a terminal's command line.
-    public var transactionIDHex: String { transactionID.map { String(format: "%02x", $0) }.joined() }
+    public var transactionIDHex: String { Hex.encode(transactionID) }
 
     init(transactionID: [UInt8], prompts: [ChallengePrompt], timeLimit: Int, issuedAt: Date) {
         self.transactionID = transactionID

@@ -4,6 +4,7 @@ import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchLiveness
 import BiomatchStore
+import BiomatchSupport
 import Foundation
 import Logging
 
@@ -146,7 +147,7 @@ extension Engine {
     }
 
     static func hexPrefix(_ bytes: [UInt8]) -> String {
-        bytes.prefix(8).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(bytes.prefix(8))
     }
 
     /// Writes a decision's journal entry; a journal that cannot be written stops the decision.

@@ -352,7 +352,7 @@ extension Engine {
         ISO8601DateFormatter().string(from: date)
     }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func milliseconds(_ date: Date) -> Int64 { UnixMilliseconds.of(date) }
 
     static func format(_ value: Double) -> String { String(format: "%.4f", value) }
 }

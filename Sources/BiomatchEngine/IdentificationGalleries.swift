@@ -147,12 +147,21 @@ struct IdentificationGalleries {
         for id in referencesBySubject.removeValue(forKey: subjectID) ?? [] { remove(referenceID: id) }
     }
 
+    /// Each search scans on one core: the engine's parallelism is across requests (a busy
+    /// back end gains nothing from splitting one scan while other requests wait for cores).
+    static let oneCore = GallerySearchParameters(threads: 1)
+    static let oneCoreCascade: FingerprintGallery.SearchParameters = {
+        var parameters = FingerprintGallery.SearchParameters()
+        parameters.threads = 1
+        return parameters
+    }()
+
     /// The best `k` face references for `probe` within `partition` (all for nil), best first.
     func searchFaces(_ probe: [Float], partition: String?, k: Int) throws -> [GalleryHit] {
         let galleries = partition.map { p in faces[p].map { [$0] } ?? [] } ?? Array(faces.values)
         var hits: [GalleryHit] = []
         for gallery in galleries where gallery.count > 0 {
-            for hit in try gallery.search(probe, k: k) {
+            for hit in try gallery.search(probe, k: k, parameters: Self.oneCore) {
                 if let referenceID = faceEntries[hit.id], let entry = entries[referenceID] {
                     hits.append(GalleryHit(entry: entry, score: Double(hit.score)))
                 }
@@ -167,7 +176,7 @@ struct IdentificationGalleries {
         let galleries = partition.map { p in fingers[p].map { [$0] } ?? [] } ?? Array(fingers.values)
         var hits: [GalleryHit] = []
         for gallery in galleries where gallery.count > 0 {
-            for candidate in gallery.search(probe, k: k) {
+            for candidate in gallery.search(probe, k: k, parameters: Self.oneCoreCascade) {
                 if let entry = entries[candidate.id] { hits.append(GalleryHit(entry: entry, score: candidate.score)) }
             }
         }

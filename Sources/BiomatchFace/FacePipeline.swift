@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBiomatchBridge
 import Foundation
 
@@ -123,7 +124,7 @@ public final class FacePipeline: Sendable {
             capture: CaptureMetadata(
                 imageWidth: image.width, imageHeight: image.height, faceBox: face.box,
                 detectorConfidence: face.confidence,
-                capturedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+                capturedAtMilliseconds: UnixMilliseconds.now()))
         return FaceCapture(face: face, quality: quality, template: template)
     }
 

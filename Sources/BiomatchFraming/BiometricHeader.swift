@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Foundation
 import SwiftASN1
 
@@ -107,7 +108,7 @@ public struct BiometricTransaction: Sendable, Hashable {
     }
 
     /// Hex form of the id, for logs and audit entries (not secret, not biometric).
-    public var idHex: String { id.map { String(format: "%02x", $0) }.joined() }
+    public var idHex: String { Hex.encode(id) }
 }
 
 /// A Biomatch extension to the X9.84 header: one presentation-attack check's score for the

@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Foundation
 
 /// Store statistics (no biometric data).
@@ -83,7 +84,7 @@ extension TemplateStore {
             return fail(head.sequence, "the journal head (entry \(head.sequence)) does not match its last entry (\(result.entries))")
         }
         result.headSequence = head.sequence
-        result.headMAC = head.mac.map { String(format: "%02x", $0) }.joined()
+        result.headMAC = Hex.encode(head.mac)
         return result
     }
 

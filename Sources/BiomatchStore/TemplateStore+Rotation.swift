@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Crypto
 import Foundation
 import Logging
@@ -84,7 +85,7 @@ extension TemplateStore {
             return old
         }
         // From here this handle wraps new records under the new key and opens either.
-        ring.add(newKey, primary: true)
+        ring.withLock { $0.add(newKey, primary: true) }
         let ring = keys
         var state = RotationProgress(newKeyID: newKey.id, rewrapped: 0, remaining: 0, completed: oldIDs.isEmpty, reencrypted: reencrypt)
         if oldIDs.isEmpty { return state }  // already rotated to this key
@@ -184,7 +185,7 @@ extension TemplateStore {
             replacement = fresh
             return true
         }
-        if let replacement { integrity.replace(replacement) }
+        if let replacement { integrity.withLock { $0 = replacement } }
         if !retired { return try rotateKey(to: newKey, batchSize: batchSize, reencrypt: reencrypt, progress: progress) }
         state.remaining = 0
         state.completed = true

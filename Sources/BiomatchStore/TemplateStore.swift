@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Crypto
 import Foundation
 import Logging
@@ -42,14 +43,14 @@ public final class TemplateStore: Sendable {
 
     let backend: any StoreBackend
     let storeID: [UInt8]
-    let ring: LockedRing
+    let ring: LockedValue<KeyRing>
     /// The keys this handle holds now (a rotation adds the new key).
-    var keys: KeyRing { ring.value }
+    var keys: KeyRing { ring.withLock { $0 } }
     /// Subject and key row MACs, manifests and the freshness checks, under the integrity key
     /// this handle knows (replaced when a re-encrypting rotation, here or elsewhere, moves
     /// the store to a new one).
-    let integrity: LockedIntegrity
-    var rows: RowAuthenticator { integrity.value }
+    let integrity: LockedValue<RowAuthenticator>
+    var rows: RowAuthenticator { integrity.withLock { $0 } }
     var audit: AuditChain { rows.audit }
     /// Who this handle acts as in the audit journal.
     public let actor: String
@@ -64,13 +65,13 @@ public final class TemplateStore: Sendable {
     private init(backend: any StoreBackend, storeID: [UInt8], keys: KeyRing, rows: RowAuthenticator, actor: String) {
         self.backend = backend
         self.storeID = storeID
-        ring = LockedRing(keys)
+        ring = LockedValue(keys)
         self.actor = actor
-        integrity = LockedIntegrity(rows)
+        integrity = LockedValue(rows)
     }
 
     /// The current time in ms since 1970, the store's clock.
-    public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    public static func now() -> Int64 { UnixMilliseconds.now() }
 
     // MARK: creating and opening
 
@@ -231,7 +232,7 @@ public final class TemplateStore: Sendable {
                   let key = try? AES.KeyWrap.unwrap(row.wrappedIntegrityKey, using: kek.key) else { continue }
             let fresh = try RowAuthenticator(storeID: storeID, integrityKey: key, epochs: epochs)
             guard fresh.keyID != self.rows.keyID else { return false }
-            integrity.replace(fresh)
+            integrity.withLock { $0 = fresh }
             logger.info("took up the store's new integrity key")
             return true
         }
@@ -379,37 +380,5 @@ public final class TemplateStore: Sendable {
     func open(_ sample: SampleRow, subjectID: String) throws -> [UInt8] {
         try open(sample.payload, aad: sampleAAD(sample.referenceID, subjectID: subjectID), keys: keys,
                  what: "the sample of reference \(sample.referenceID)")
-    }
-}
-
-/// The handle's row authenticator, which a re-encrypting rotation replaces while readers use it.
-final class LockedIntegrity: @unchecked Sendable {
-    private var rows: RowAuthenticator
-    private let lock = NSLock()
-
-    init(_ rows: RowAuthenticator) { self.rows = rows }
-
-    var value: RowAuthenticator { lock.withLock { rows } }
-
-    func replace(_ rows: RowAuthenticator) { lock.withLock { self.rows = rows } }
-}
-
-/// The handle's key ring, which a rotation extends while readers use it.
-final class LockedRing: @unchecked Sendable {
-    private var ring: KeyRing
-    private let lock = NSLock()
-
-    init(_ ring: KeyRing) { self.ring = ring }
-
-    var value: KeyRing {
-        lock.lock()
-        defer { lock.unlock() }
-        return ring
-    }
-
-    func add(_ key: KeyEncryptionKey, primary: Bool) {
-        lock.lock()
-        ring.add(key, primary: primary)
-        lock.unlock()
     }
 }

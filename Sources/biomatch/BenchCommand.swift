@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Throughput and latency benchmarks.",
-        subcommands: [Face.self, BenchIdentify.self, Finger.self, Pad.self])
+        subcommands: [Face.self, BenchIdentify.self, Finger.self, Pad.self, EngineThroughput.self])
 
     struct Face: ParsableCommand {
         static let configuration = CommandConfiguration(

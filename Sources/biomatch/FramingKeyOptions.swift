@@ -1,6 +1,7 @@
 import ArgumentParser
 import BiomatchFraming
 import BiomatchStore
+import BiomatchSupport
 import Crypto
 import Foundation
 
@@ -55,7 +56,7 @@ struct FramingKeyOptions: ParsableArguments {
     /// A shared key file, checked like a store key file (mode, length).
     static func sharedKey(_ path: String) throws -> SymmetricKey {
         let key = try reportingStoreErrors { try KeyEncryptionKey.fromFile(path) }
-        return SymmetricKey(data: hexBytes(key.hexEncoded) ?? [])
+        return SymmetricKey(data: Hex.decode(key.hexEncoded) ?? [])
     }
 
     /// A master of terminal keys from a key file.
@@ -109,14 +110,4 @@ func reportingFramingErrors<T>(_ body: () throws -> T) throws -> T {
         printError("\(error.code): \(error.message)")
         throw ExitCode(ErrorReport.status(of: error) ?? 2)
     }
-}
-
-/// The bytes a hex string spells, two digits a byte; nil for an odd length or a non-hex digit.
-func hexBytes(_ hex: String) -> [UInt8]? {
-    var bytes: [UInt8] = [], rest = hex[...]
-    while rest.count >= 2, let b = UInt8(rest.prefix(2), radix: 16) {
-        bytes.append(b)
-        rest = rest.dropFirst(2)
-    }
-    return rest.isEmpty ? bytes : nil
 }

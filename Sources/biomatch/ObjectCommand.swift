@@ -4,6 +4,7 @@ import BiomatchFace
 import BiomatchFingerprint
 import BiomatchFraming
 import BiomatchLiveness
+import BiomatchSupport
 import Crypto
 import Foundation
 
@@ -86,7 +87,7 @@ struct ObjectCommand: ParsableCommand {
             let now = Date()
             var transaction: BiometricTransaction? = purpose.isEnrollment ? nil : .fresh(at: now)
             if let challenge {
-                guard let id = hexBytes(challenge), (8...64).contains(id.count), !frames.isEmpty, !purpose.isEnrollment else {
+                guard let id = Hex.decode(challenge), (8...64).contains(id.count), !frames.isEmpty, !purpose.isEnrollment else {
                     printError("--challenge takes the hex id `biomatch challenge` printed, with --frames, for a verify or identify probe")
                     throw ExitCode(2)
                 }
@@ -206,7 +207,7 @@ struct ObjectCommand: ParsableCommand {
             }
             switch kind {
             case "shared":
-                let hex = SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+                let hex = SymmetricKey(size: .bits256).withUnsafeBytes { Hex.encode($0) }
                 try write(out, hex + "\n", mode: 0o600)
             case "signing":
                 let key = P256.Signing.PrivateKey()
@@ -295,7 +296,7 @@ extension ObjectCommand {
         }
 
         static func write(_ key: SymmetricKey, to path: String) throws {
-            let hex = key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+            let hex = key.withUnsafeBytes { Hex.encode($0) }
             guard FileManager.default.createFile(atPath: path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
                 printError("cannot write \(path)")
                 throw ExitCode(2)
@@ -390,7 +391,7 @@ struct HeaderReport: Encodable {
         transactionID = h.transaction?.idHex
         transactionTime = h.transaction.map { iso.string(from: $0.time) }
         presentationAttackScores = h.presentationAttackScores.map { $0.reduce(into: [:]) { $0[$1.check] = $1.score } }
-        paymentDigest = h.paymentDigest.map { $0.map { String(format: "%02x", $0) }.joined() }
+        paymentDigest = h.paymentDigest.map { Hex.encode($0) }
         partition = h.partition
     }
 

@@ -56,14 +56,20 @@ extension StoreCommand {
             }
         }
 
+        /// The seed of reference `i`'s vector.
+        static func vectorSeed(_ i: Int, seed: UInt64) -> UInt64 { seed &* 1_000_003 &+ UInt64(i) &+ 1 }
+
+        /// The subject reference `i` is enrolled for.
+        static func subjectID(_ i: Int, seed: UInt64) -> String { "fill-subject-\(seed)-\(i)" }
+
         static func draft(_ i: Int, seed: UInt64, dimension: Int, modelID: String = "synthetic-unit", modelVersion: String = "1") throws -> ReferenceDraft {
-            let vector = SeededVectors.unit(count: 1, dimension: dimension, seed: seed &* 1_000_003 &+ UInt64(i) &+ 1)[0]
+            let vector = SeededVectors.unit(count: 1, dimension: dimension, seed: vectorSeed(i, seed: seed))[0]
             let capture = CaptureMetadata(imageWidth: 112, imageHeight: 112, faceBox: Rectangle(x: 0, y: 0, width: 112, height: 112),
                                           detectorConfidence: 1, capturedAtMilliseconds: 0)
             let template = try reportingFaceErrors {
                 try FaceTemplate(embedding: vector, modelID: modelID, modelVersion: modelVersion, quality: 80, capture: capture)
             }
-            return ReferenceDraft(referenceID: "fill-\(seed)-\(i)", subjectID: "fill-subject-\(seed)-\(i)", modality: .face,
+            return ReferenceDraft(referenceID: "fill-\(seed)-\(i)", subjectID: subjectID(i, seed: seed), modality: .face,
                                   modelID: modelID, modelVersion: modelVersion, quality: 80, template: template.serialized())
         }
     }

@@ -1,4 +1,5 @@
 @testable import BiomatchStore
+import BiomatchSupport
 import Foundation
 import Testing
 
@@ -98,8 +99,8 @@ struct KeyHandlingTests {
         let k = KeyEncryptionKey.generate()
         let hex = try KeyEncryptionKey.decode(Array(" \(k.hexEncoded)\n".utf8), source: "test")
         #expect(hex.id == k.id && k.id.count == 16)
-        let raw = try KeyEncryptionKey(bytes: KeyEncryptionKey.hexBytes(k.hexEncoded) ?? [])
-        let b64 = try KeyEncryptionKey.decode(Array(Data(KeyEncryptionKey.hexBytes(k.hexEncoded) ?? []).base64EncodedString().utf8), source: "t")
+        let raw = try KeyEncryptionKey(bytes: Hex.decode(k.hexEncoded) ?? [])
+        let b64 = try KeyEncryptionKey.decode(Array(Data(Hex.decode(k.hexEncoded) ?? []).base64EncodedString().utf8), source: "t")
         #expect(raw.id == k.id && b64.id == k.id)
         #expect(KeyEncryptionKey.generate().id != k.id)
         expectStoreError(.invalidKey) { try KeyEncryptionKey(bytes: [UInt8](repeating: 1, count: 31)) }

@@ -3,6 +3,7 @@ import BiomatchFace
 import BiomatchFingerprint
 import BiomatchKernels
 import BiomatchStore
+import BiomatchSupport
 import Crypto
 import Dispatch
 import Foundation
@@ -290,7 +291,7 @@ public final class BatchEnrollment: Sendable {
         var hash = SHA256()
         hash.update(data: Array("biomatch-enroll-v1\u{0}\(item.subjectID)\u{0}\(item.modality.rawValue)\u{0}\(item.fingerPosition)\u{0}".utf8))
         hash.update(data: bytes)
-        return "bm-" + hash.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "bm-" + Hex.encode(hash.finalize().prefix(16))
     }
 
     private func draft(_ item: EnrollmentItem, _ result: Extracted, id: String, now: Date) -> ReferenceDraft? {

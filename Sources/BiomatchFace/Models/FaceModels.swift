@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Crypto
 import Foundation
 import Logging
@@ -90,7 +91,7 @@ public final class FaceModels: Sendable {
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw FaceError(.modelMissing, "\(model.id): cannot read \(url.path)")
         }
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(SHA256.hash(data: data))
         guard digest == model.sha256Converted.lowercased() else {
             throw FaceError(.modelIntegrity, "\(model.id): \(url.lastPathComponent) has sha256 \(digest), the manifest pins \(model.sha256Converted); delete it and run Scripts/fetch_models.sh")
         }

@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBiomatchBridge
 import Foundation
 

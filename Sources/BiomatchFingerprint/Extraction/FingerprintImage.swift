@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBiomatchBridge
 import Foundation
 
@@ -69,7 +70,3 @@ public final class FingerprintImage: @unchecked Sendable {
     deinit { bmcv_image_free(handle) }
 }
 
-/// The NUL-terminated message a bridge call wrote into `buffer`, as a String.
-func bridgeMessage(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}

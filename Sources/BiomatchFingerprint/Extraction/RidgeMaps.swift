@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBiomatchBridge
 
 /// The enhancement stage's output, copied out of the bridge: all maps at the

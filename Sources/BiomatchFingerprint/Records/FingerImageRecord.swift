@@ -1,3 +1,4 @@
+import BiomatchSupport
 internal import CBiomatchBridge
 
 /// An ISO/IEC 19794-4:2005 finger image record holding one finger view: how a terminal

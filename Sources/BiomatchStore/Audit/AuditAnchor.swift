@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Crypto
 import Foundation
 
@@ -52,7 +53,7 @@ extension TemplateStore {
         guard verification.valid else {
             throw StoreError(.integrity, "the audit journal does not verify (\(verification.problem ?? "")); it is not anchored")
         }
-        var anchor = AuditAnchor(format: AuditAnchor.formatName, storeID: storeID.map { String(format: "%02x", $0) }.joined(),
+        var anchor = AuditAnchor(format: AuditAnchor.formatName, storeID: Hex.encode(storeID),
                                  sequence: verification.headSequence, mac: verification.headMAC, createdAt: Self.now(), signature: "",
                                  publicKey: signingKey.publicKey.pemRepresentation)
         do {
@@ -74,13 +75,13 @@ extension TemplateStore {
         guard anchor.format == AuditAnchor.formatName, anchor.isSigned(by: publicKey) else {
             throw StoreError(.integrity, "the anchor is not signed by the key given (or is not an anchor): it cannot vouch for the journal")
         }
-        guard anchor.storeID == storeID.map({ String(format: "%02x", $0) }).joined() else {
+        guard anchor.storeID == Hex.encode(storeID) else {
             throw StoreError(.integrity, "the anchor is of store \(anchor.storeID), not this one")
         }
         var result = try verifyAudit(pageSize: pageSize)
         guard result.valid else { return result }
         let entry = try backend.read { try $0.audit(seq: anchor.sequence) }
-        let mac = entry?.mac.map { String(format: "%02x", $0) }.joined()
+        let mac = entry.map { Hex.encode($0.mac) }
         guard anchor.sequence <= result.headSequence, mac == anchor.mac else {
             result.valid = false
             result.firstInvalidSequence = min(anchor.sequence, result.headSequence + 1)

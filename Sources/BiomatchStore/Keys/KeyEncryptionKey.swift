@@ -1,3 +1,4 @@
+import BiomatchSupport
 import Crypto
 import _CryptoExtras
 import Foundation
@@ -33,13 +34,13 @@ public struct KeyEncryptionKey: Sendable {
     public static func generate() -> KeyEncryptionKey { KeyEncryptionKey(SymmetricKey(size: .bits256)) }
 
     /// The key as 64 lowercase hex digits, the form ``fromFile(_:)`` and ``fromEnvironment(_:)`` read.
-    public var hexEncoded: String { key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() } }
+    public var hexEncoded: String { key.withUnsafeBytes { Hex.encode($0) } }
 
     static let logger = Logger(label: "biomatch.store.keys")
 
     static func identifier(of key: SymmetricKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("biomatch key id v1".utf8), using: key)
-        return mac.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(mac.prefix(8))
     }
 
     /// Reads a key file: 32 raw bytes, 64 hex digits or base64 of 32 bytes (surrounding
@@ -81,31 +82,12 @@ public struct KeyEncryptionKey: Sendable {
         // Trim whitespace on the bytes; hex is decoded without a String copy of the key.
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         let trimmed = data.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
-        if trimmed.count == 64, var bytes = hexBytes(trimmed) {
+        if trimmed.count == 64, var bytes = Hex.decode(trimmed) {
             defer { SecretFile.wipe(&bytes) }
             return try KeyEncryptionKey(bytes: bytes)
         }
         if let bytes = Data(base64Encoded: String(decoding: trimmed, as: UTF8.self)), bytes.count == 32 { return try KeyEncryptionKey(bytes: bytes) }
         throw StoreError(.invalidKey, "\(source) does not hold a 256-bit key (32 raw bytes, 64 hex digits or base64 of 32 bytes)")
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? { hexBytes(Array(text.utf8)) }
-
-    static func hexBytes(_ digits: some Collection<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var high: UInt8?
-        for c in digits {
-            let v: UInt8
-            switch c {
-            case 0x30...0x39: v = c - 0x30
-            case 0x61...0x66: v = c - 0x61 + 10
-            case 0x41...0x46: v = c - 0x41 + 10
-            default: return nil
-            }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-        }
-        return high == nil ? out : nil
     }
 }
 
