@@ -150,15 +150,31 @@ extension Engine {
         Hex.encode(bytes.prefix(8))
     }
 
-    /// Writes a decision's journal entry; a journal that cannot be written stops the decision.
+    /// Writes a decision's journal entry, spending the probe's transaction id in the same
+    /// write; a journal that cannot be written stops the decision, and a probe concluded
+    /// meanwhile by another request (the same probe presented twice at once) is refused as
+    /// a replay, journaled as such.
     func journal(_ action: AuditAction, subjectID: String?, referenceID: String?, outcome: String, detail: String,
                  transaction: BiometricTransaction? = nil) throws -> Int64 {
+        let concluded: (sequence: Int64, fresh: Bool)
+        let replay = transaction.map { "transaction \($0.idHex) was already presented; a probe is accepted once" } ?? ""
         do {
-            return try store.recordMatch(action, subjectID: subjectID, referenceID: referenceID, outcome: outcome, detail: detail,
-                                         transactionID: transaction?.idHex)
+            guard let transaction else {
+                return try store.recordMatch(action, subjectID: subjectID, referenceID: referenceID, outcome: outcome, detail: detail)
+            }
+            concluded = try store.recordConclusion(action, subjectID: subjectID, referenceID: referenceID, outcome: outcome, detail: detail,
+                                                   transactionID: transaction.idHex, spentUntil: spentUntil(transaction),
+                                                   now: Self.milliseconds(clock()),
+                                                   ifAlreadySpent: ("refused:\(EngineError.Code.replayed)", replay))
         } catch {
             throw EngineError(.store, "the decision could not be journaled, so it is withheld: \(error)")
         }
+        guard concluded.fresh else {
+            var error = EngineError(.replayed, replay)
+            error.auditSequence = concluded.sequence
+            throw error
+        }
+        return concluded.sequence
     }
 
     /// The presentation-attack scores the terminal put in the objects' headers (advisory);

@@ -317,6 +317,46 @@ extension TemplateStore {
         }
     }
 
+    /// Whether a probe's transaction id is already spent: remembered and unexpired, or
+    /// concluded by a journal entry. A read, for refusing a replay before any work is done;
+    /// the id is spent by ``recordConclusion(_:subjectID:referenceID:outcome:detail:transactionID:spentUntil:now:ifAlreadySpent:)``.
+    ///
+    /// - Throws: ``StoreError`` `invalidArgument` for an empty or over-long id, `backend`.
+    public func isTransactionSpent(_ id: String, now: Int64 = TemplateStore.now()) throws -> Bool {
+        guard (1...200).contains(id.utf8.count) else { throw StoreError(.invalidArgument, "a transaction id is 1–200 bytes") }
+        return try backend.read { session in
+            try session.isTransactionRemembered(id, now: now) || session.hasAudit(transactionID: id)
+        }
+    }
+
+    /// Journals the conclusion of a probe's transaction (its decision, or its refusal) and
+    /// spends the id, in one write: a probe is concluded at most once, and a decision costs
+    /// one commit. When the id turns out to be spent already (the same probe concluded by
+    /// another request meanwhile), the entry written is `ifAlreadySpent` instead, if given.
+    ///
+    /// - Returns: the entry's sequence number, and whether the id was fresh.
+    /// - Throws: ``StoreError`` `invalidArgument` for an action ``recordMatch(_:subjectID:referenceID:outcome:detail:transactionID:)``
+    ///   does not take or a bad id, `backend`.
+    public func recordConclusion(_ action: AuditAction, subjectID: String?, referenceID: String?, outcome: String, detail: String,
+                                 transactionID: String, spentUntil expiry: Int64, now: Int64 = TemplateStore.now(),
+                                 ifAlreadySpent: (outcome: String, detail: String)?) throws -> (sequence: Int64, fresh: Bool) {
+        guard action == .verify || action == .identify || (action == .enroll && outcome.hasPrefix("refused")) else {
+            throw StoreError(.invalidArgument, "recordConclusion takes verify, identify or a refused enroll, not \(action.rawValue)")
+        }
+        guard (1...200).contains(transactionID.utf8.count) else { throw StoreError(.invalidArgument, "a transaction id is 1–200 bytes") }
+        return try backend.write { session in
+            let fresh = try session.rememberTransaction(transactionID, expiresAt: expiry, now: now)
+                && !session.hasAudit(transactionID: transactionID)
+            let written = fresh ? nil : ifAlreadySpent
+            var writer = try writer(session)
+            let seq = try writer.append(actor: actor, action: action, subjectID: subjectID, referenceID: written == nil ? referenceID : nil,
+                                        outcome: Self.clip(written?.outcome ?? outcome), detail: Self.clip(written?.detail ?? detail),
+                                        time: Self.now(), transactionID: Self.clip(transactionID))
+            try writer.finish()
+            return (seq, fresh)
+        }
+    }
+
     /// The last sequence number of the change feed: enrollments, revocations and deletions,
     /// in commit order. An engine compares it with the last one it applied before each
     /// identification (one indexed read) and reads ``changes(after:limit:)`` when it moved.

@@ -27,8 +27,8 @@ extension BenchCommand {
                 """)
         @Option(help: "Concurrent callers to compare against one.") var concurrency = 2
         @Option(help: "Face references in the gallery.") var references = 100_000
-        @Option(help: "Verify requests at each concurrency.") var verifyRequests = 600
-        @Option(help: "Identify requests at each concurrency.") var identifyRequests = 200
+        @Option(help: "Verify requests at each concurrency.") var verifyRequests = 3000
+        @Option(help: "Identify requests at each concurrency.") var identifyRequests = 1000
         @Flag(help: "Print JSON.") var json = false
 
         struct Level: Encodable {

@@ -69,6 +69,36 @@ import Testing
         #expect(try f.store.verifyAudit().valid)
     }
 
+    /// One probe presented many times at once: exactly one decision, every other
+    /// presentation refused as a replay, each journaled (the id is spent in the same write
+    /// as the decision, so concurrent presentations cannot both be decided).
+    @Test(arguments: EngineStoreKind.available)
+    func aProbePresentedManyTimesAtOnceIsDecidedOnce(kind: EngineStoreKind) async throws {
+        let f = try EngineFixture(configuration: IdentificationTests.configuration(), kind: kind)
+        let templates = try await IdentificationTests.enroll(f, count: 3)
+        let engine = f.engine
+        let probe = try f.terminal.probe(try SyntheticFaces.template(seed: 4_242, near: templates[1].values), at: f.clock.date)
+        let outcomes = await withTaskGroup(of: Result<Decision, EngineError>.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do { return .success(try await engine.verify(probe, claimedSubject: "s1", tier: "low")) } catch let error as EngineError {
+                        return .failure(error)
+                    } catch {
+                        return .failure(EngineError(.store, "\(error)"))
+                    }
+                }
+            }
+            var all: [Result<Decision, EngineError>] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let decided = outcomes.compactMap { try? $0.get() }
+        let refused = outcomes.compactMap { if case .failure(let e) = $0 { return e } else { return nil } }
+        #expect(decided.count == 1 && decided.first?.isMatch == true)
+        #expect(refused.count == 7 && refused.allSatisfy { $0.code == .replayed && $0.auditSequence != nil }, "\(refused)")
+        #expect(try f.store.verifyAudit().valid)
+    }
+
     /// The guard itself: on PostgreSQL, a store call made on a task that forbids blocking is
     /// refused (and the same call off such a task runs).
     @Test func aBlockingStoreCallOnAForbiddingTaskIsRefused() async throws {

@@ -19,4 +19,27 @@ import Testing
         #expect(try f.store.rememberTransaction("a1b2", until: now + 400_000, now: now + 200_000))
         #expect(throws: StoreError.self) { try f.store.rememberTransaction("", until: now, now: now) }
     }
+
+    /// A conclusion spends the id in the same write as its journal entry: once; a second
+    /// conclusion of the same id is written as the replay refusal it is.
+    @Test(arguments: StoreKind.available) func aTransactionIsConcludedOnceAndSpentByItsConclusion(_ kind: StoreKind) throws {
+        let f = try StoreFixture(kind)
+        let now = TemplateStore.now()
+        #expect(try !f.store.isTransactionSpent("e5f6", now: now))
+        let first = try f.store.recordConclusion(.verify, subjectID: "alice", referenceID: "r1", outcome: "match", detail: "d",
+                                                 transactionID: "e5f6", spentUntil: now + 120_000, now: now,
+                                                 ifAlreadySpent: ("refused:replayed", "again"))
+        #expect(first.fresh)
+        #expect(try f.store.isTransactionSpent("e5f6", now: now + 1_000))
+        let second = try f.store.recordConclusion(.verify, subjectID: "alice", referenceID: "r1", outcome: "match", detail: "d",
+                                                  transactionID: "e5f6", spentUntil: now + 120_000, now: now + 1_000,
+                                                  ifAlreadySpent: ("refused:replayed", "again"))
+        #expect(!second.fresh && second.sequence > first.sequence)
+        let entries = try f.store.auditEntries(after: first.sequence - 1, limit: 10)
+        #expect(entries.map(\.outcome) == ["match", "refused:replayed"])
+        #expect(entries.last?.referenceID == nil)
+        // Concluded ids stay spent even when the replay table forgets them (the journal says so).
+        #expect(try f.store.isTransactionSpent("e5f6", now: now + 10_000_000))
+        #expect(try f.store.verifyAudit().valid)
+    }
 }

@@ -586,6 +586,10 @@ final class PostgresBackend: StoreBackend {
                               [.text(id), .int(expiresAt)]).isEmpty
         }
 
+        func isTransactionRemembered(_ id: String, now: Int64) throws -> Bool {
+            try !query("SELECT 1 FROM seen_transaction WHERE id = $1 AND expires_at >= $2", [.text(id), .int(now)]).isEmpty
+        }
+
         func executeForTesting(_ sql: String) throws { _ = try query(sql, []) }
 
         func disableAuditGuardsForTesting() throws {

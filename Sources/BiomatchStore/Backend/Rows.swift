@@ -166,6 +166,8 @@ protocol StoreSession {
     /// Drops expired transaction ids, then records `id` unless it is already held;
     /// returns false when it was (a replay).
     func rememberTransaction(_ id: String, expiresAt: Int64, now: Int64) throws -> Bool
+    /// Whether `id` is held and unexpired at `now` (a read: changes nothing).
+    func isTransactionRemembered(_ id: String, now: Int64) throws -> Bool
 
     func executeForTesting(_ sql: String) throws
     /// Drops the append-only guards of the audit journal: only for tests that play the attacker.

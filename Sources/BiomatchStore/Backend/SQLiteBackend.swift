@@ -372,6 +372,10 @@ final class SQLiteBackend: StoreBackend {
             return db.changesCount == 1
         }
 
+        func isTransactionRemembered(_ id: String, now: Int64) throws -> Bool {
+            try one("SELECT 1 FROM seen_transaction WHERE id = ? AND expires_at >= ?", [id, now]) != nil
+        }
+
         func executeForTesting(_ sql: String) throws { try db.execute(sql: sql) }
 
         func disableAuditGuardsForTesting() throws {
