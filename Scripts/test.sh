@@ -18,14 +18,14 @@ if [ ! -d "$root/../shared/data/face" ]; then
   echo "test: note: ../shared/data is absent; tests on real evaluation images will be skipped"
 fi
 if [ $# -eq 0 ]; then
-  # The gallery's concurrent add/remove/search tests and concurrent fingerprint
-  # extractions (shared kernel cache) under Thread Sanitizer (own build folder, since
+  # The gallery's concurrent add/remove/search tests, concurrent fingerprint
+  # extractions (shared kernel cache) and the concurrent engine under Thread Sanitizer (own build folder, since
   # every module is instrumented).
   step "concurrency tests under Thread Sanitizer"
   swift build --build-tests --sanitize=thread --scratch-path .build-tsan \
     || { echo "test: error: the Thread Sanitizer build failed" >&2; exit 1; }
   TSAN_OPTIONS="halt_on_error=1" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter "GalleryConcurrencyTests|concurrentExtractionsAgreeWithSerialOnes" || { echo "test: error: Thread Sanitizer run failed" >&2; exit 1; }
+    --filter "GalleryConcurrencyTests|concurrentExtractionsAgreeWithSerialOnes|ConcurrentEngineTests" || { echo "test: error: Thread Sanitizer run failed" >&2; exit 1; }
 fi
 step "debug build (with tests)"
 swift build --build-tests || { echo "test: error: the build failed" >&2; exit 1; }
