@@ -39,8 +39,9 @@ public final class Engine: Sendable {
     let clock: @Sendable () -> Date
     /// The 1:N galleries, loaded on the first identification and kept in step with the store.
     let identificationGalleries = LockedValue<IdentificationGalleries?>(nil)
-    /// Serialises loading the galleries and applying the change feed to them (searches only
-    /// wait for it when the feed has something to apply).
+    /// Serialises loading the galleries, so concurrent first searches wait for one load (the
+    /// change feed is applied under the galleries' own lock, and searches wait for it only
+    /// when the feed has something to apply).
     let gallerySynchronization = NSLock()
     let livenessAssessor: LivenessAssessor?
     /// The configuration's liveness thresholds, completed by the assessor's model
@@ -258,15 +259,20 @@ extension Engine {
             if now.timeIntervalSince(transaction.time) > window + skew {
                 throw EngineError(.stale, "the probe was captured at \(Self.iso(transaction.time)), more than \(Int(window)) s (+\(Int(skew)) s skew) before \(Self.iso(now))")
             }
-            // A replay is refused here, before any work; the id is spent when the request
-            // concludes (its decision or refusal journaled in the same write, shared by every
-            // process and node on the store), and only after authentication, so an attacker
-            // cannot burn ids.
+            // A probe's replay is refused here, before any work; its id is spent when the
+            // request concludes (its decision or refusal journaled in the same write, shared by
+            // every process and node on the store). An enrollment object's id is spent here
+            // (enrollment journals through the store's own writes). Both only after
+            // authentication, so an attacker cannot burn ids.
             let spent: Bool
             do {
-                spent = try store.isTransactionSpent(transaction.idHex, now: Self.milliseconds(now))
+                if operation.isProbe {
+                    spent = try store.isTransactionSpent(transaction.idHex, now: Self.milliseconds(now))
+                } else {
+                    spent = try !store.rememberTransaction(transaction.idHex, until: spentUntil(transaction), now: Self.milliseconds(now))
+                }
             } catch {
-                throw EngineError(.store, "the replay memory could not be read, so the probe is refused: \(error)")
+                throw EngineError(.store, "the replay memory could not be used, so the object is refused: \(error)")
             }
             guard !spent else {
                 throw EngineError(.replayed, "transaction \(transaction.idHex) was already presented; a probe is accepted once")

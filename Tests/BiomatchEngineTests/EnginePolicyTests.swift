@@ -45,6 +45,18 @@ import Testing
         #expect(try f.store.verifyAudit().valid)
     }
 
+    /// An enrollment object that carries a transaction is accepted once, like a probe.
+    @Test func anEnrollmentObjectWithATransactionIsAcceptedOnce() async throws {
+        let f = try EngineFixture()
+        let template = try SyntheticFaces.template(seed: 21)
+        let object = try f.terminal.frame([.face(template, purpose: .enroll, transaction: .fresh(at: f.clock.date))])
+        _ = try await f.engine.enroll(object, subjectID: "carol")
+        f.clock.advance(5)
+        await expectRefusal(.replayed) { try await f.engine.enroll(object, subjectID: "carol") }
+        await expectRefusal(.replayed) { try await f.engine.enroll(object, subjectID: "mallory") }
+        #expect(try f.store.verifyAudit().valid)
+    }
+
     @Test func replayEnrollPurposeExpiryAndWrongMACKeyAreEachRefusedAndJournaled() async throws {
         let f = try EngineFixture()
         let alice = try await enroll(f, "alice", seed: 1)
